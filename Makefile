@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+# xdp-reflector: `make` builds build/xdp-reflector; `make test` runs every suite;
+# `make demo` shows it on a throwaway namespace pair; `make bench` measures it.
+# V=1 shows the commands.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+SHAREDIR := $(PREFIX)/share/xdp-reflector
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+PKGS := libbpf libelf zlib yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iloader -Ibpf -I$(OUT) \
+	  -DXR_SHAREDIR='"$(SHAREDIR)"' $(PKG_CFLAGS)
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+	      -Iinclude -Ibpf $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+DEPFLAGS = -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_OBJS := $(patsubst loader/%.c,$(OUT)/loader/%.o,$(LOADER_SRCS))
+# The pure modules (no libbpf): everything but the entry, the libbpf module
+# and the command handlers. Unit tests link these natively.
+PURE_OBJS := $(filter-out $(OUT)/loader/main.o $(OUT)/loader/datapath.o \
+	       $(OUT)/loader/cmd_%.o,$(LOADER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+BPFTEST_SRCS := $(wildcard tests/bpf/*.c)
+BPFTEST_BINS := $(patsubst tests/bpf/%.c,$(OUT)/tests/%,$(BPFTEST_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+
+BIN := $(OUT)/xdp-reflector
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test unit demo bench install uninstall clean format
+
+all: $(BIN) $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
+
+deps:
+	$(Q)scripts/install-deps
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# Every loader object may include a skeleton: generate them first.
+$(OUT)/loader/%.o: loader/%.c $(SKELS) | $(OUT)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BIN): $(LOADER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(PURE_OBJS) -lcmocka $(PKG_LIBS) -o $@
+
+$(OUT)/tests/%: tests/bpf/%.c $(SKELS) $(PURE_OBJS) | $(OUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(PURE_OBJS) -lcmocka $(PKG_LIBS) -o $@
+
+$(OUT)/bench/%: bench/%.c $(SKELS) | $(OUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(PKG_LIBS) -lm -o $@
+
+$(OUT)/bpf $(OUT)/loader $(OUT)/tests $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+test: all
+	$(Q)tests/run-all.sh
+
+unit: $(UNIT_BINS)
+	$(Q)for t in $(UNIT_BINS); do $$t || exit 1; done
+
+demo: deps all
+	$(Q)$(BIN) demo
+
+bench: deps all
+	$(Q)bench/run.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/xdp-reflector
+	install -d $(DESTDIR)$(SHAREDIR)/profiles
+	install -m 0644 policies/*.yaml $(DESTDIR)$(SHAREDIR)/profiles/
+	install -D -m 0644 scripts/systemd/xdp-reflector@.service \
+		$(DESTDIR)$(UNITDIR)/xdp-reflector@.service
+	install -D -m 0644 scripts/systemd/xdp-reflector-textfile@.service \
+		$(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.service
+	install -D -m 0644 scripts/systemd/xdp-reflector-textfile@.timer \
+		$(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.timer
+	install -d $(DESTDIR)/etc/xdp-reflector
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/xdp-reflector \
+	      $(DESTDIR)$(UNITDIR)/xdp-reflector@.service \
+	      $(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.service \
+	      $(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.timer
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+format:
+	clang-format -i bpf/*.c bpf/*.h include/*.h loader/*.c loader/*.h tests/*/*.c bench/*.c
+
+clean:
+	rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/*/*.d)

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Packet parsers of the XDP program: pure functions over [data, data_end)
+ * that touch no map and call no helper, so the same code also compiles for
+ * the host and is unit-tested there (tests/unit/test_parse.c).
+ *
+ * Contract: xr_parse() reads only bytes inside [data, data_end) and returns
+ * one of enum xr_kind, filling *pkt with what the verdict needs. Headers are
+ * read from the first buffer only (for an xdp.frags program data_end ends
+ * the first buffer): a header that does not fit there is XR_KIND_MALFORMED.
+ */
+#ifndef XR_PARSE_H
+#define XR_PARSE_H
+
+#include <linux/types.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define XR_VLAN_MAX 2 /* 802.1ad outer + 802.1Q inner */
+#define XR_IPV6_EXT_MAX 6 /* longer extension chains are malformed */
+
+#define XR_ETH_P_8021Q 0x8100
+#define XR_ETH_P_8021AD 0x88A8
+
+#define XR_IPPROTO_ICMPV6 58
+#define XR_IPPROTO_HOPOPTS 0
+#define XR_IPPROTO_ROUTING 43
+#define XR_IPPROTO_FRAGMENT 44
+#define XR_IPPROTO_AH 51
+#define XR_IPPROTO_DSTOPTS 60
+
+#define XR_ICMP_DEST_UNREACH 3 /* includes fragmentation-needed (code 4) */
+#define XR_ICMP_ECHO 8
+#define XR_ICMPV6_PKT_TOOBIG 2
+#define XR_ICMPV6_ECHO_REQUEST 128
+#define XR_ICMPV6_ND_FIRST 133 /* router solicitation .. */
+#define XR_ICMPV6_ND_LAST 137 /* .. redirect */
+
+enum xr_kind {
+	XR_KIND_NON_IP = 0, /* not IPv4/IPv6 after at most two VLAN tags */
+	XR_KIND_L4, /* TCP or UDP: pkt->proto, pkt->dport, ... */
+	XR_KIND_ICMP, /* ICMPv4 or ICMPv6: pkt->icmp_type */
+	XR_KIND_FRAGMENT, /* a fragment after the first: no L4 header */
+	XR_KIND_OTHER_IP, /* any other IP protocol: pkt->ip_proto */
+	XR_KIND_MALFORMED,
+};
+
+struct xr_pkt {
+	const void *l3; /* IPv4 or IPv6 header */
+	__u32 ip_end; /* offset from data where the IP packet ends */
+	__u16 sport; /* network byte order */
+	__u16 dport; /* host byte order: the port table index */
+	__u8 family; /* 4 or 6 */
+	__u8 proto; /* XR_PROTO_TCP / XR_PROTO_UDP for XR_KIND_L4 */
+	__u8 ip_proto; /* the last next-header value */
+	__u8 icmp_type;
+	__u8 tcp_flags; /* byte 13 of the TCP header */
+	__u8 fragment; /* 1: first fragment of a fragmented datagram */
+};
+
+/* IPv4 or IPv6 packet ends beyond the frame: the frame length comes from the caller. */
+static __always_inline int xr_ip_truncated(const struct xr_pkt *pkt,
+					   __u64 frame_len)
+{
+	return pkt->ip_end > frame_len;
+}
+
+static __always_inline int xr_parse_l4(const void *l4, const void *data_end,
+				       __u8 ip_proto, struct xr_pkt *pkt)
+{
+	pkt->ip_proto = ip_proto;
+	if (ip_proto == IPPROTO_TCP) {
+		const struct tcphdr *th = l4;
+
+		if ((const void *)(th + 1) > data_end || th->doff < 5)
+			return XR_KIND_MALFORMED;
+		pkt->proto = 0; /* XR_PROTO_TCP */
+		pkt->sport = th->source;
+		pkt->dport = bpf_ntohs(th->dest);
+		pkt->tcp_flags = ((const __u8 *)th)[13];
+		return XR_KIND_L4;
+	}
+	if (ip_proto == IPPROTO_UDP) {
+		const struct udphdr *uh = l4;
+
+		if ((const void *)(uh + 1) > data_end ||
+		    bpf_ntohs(uh->len) < sizeof(*uh))
+			return XR_KIND_MALFORMED;
+		pkt->proto = 1; /* XR_PROTO_UDP */
+		pkt->sport = uh->source;
+		pkt->dport = bpf_ntohs(uh->dest);
+		return XR_KIND_L4;
+	}
+	if (ip_proto == IPPROTO_ICMP || ip_proto == XR_IPPROTO_ICMPV6) {
+		/* type, code, checksum, and 4 bytes of rest-of-header */
+		if (l4 + 8 > data_end)
+			return XR_KIND_MALFORMED;
+		pkt->icmp_type = *(const __u8 *)l4;
+		return XR_KIND_ICMP;
+	}
+	return XR_KIND_OTHER_IP;
+}
+
+static __always_inline int xr_parse_ipv4(const void *l3, const void *data,
+					 const void *data_end,
+					 struct xr_pkt *pkt)
+{
+	const struct iphdr *iph = l3;
+	__u32 hlen, tot_len;
+	__u16 frag;
+
+	if ((const void *)(iph + 1) > data_end)
+		return XR_KIND_MALFORMED;
+	hlen = iph->ihl * 4;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (iph->version != 4 || hlen < sizeof(*iph) || tot_len < hlen ||
+	    l3 + hlen > data_end)
+		return XR_KIND_MALFORMED;
+	pkt->family = 4;
+	pkt->l3 = l3;
+	pkt->ip_end = (__u32)(l3 - data) + tot_len;
+
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & 0x1fff) { /* offset != 0: a later fragment */
+		pkt->ip_proto = iph->protocol;
+		return XR_KIND_FRAGMENT;
+	}
+	pkt->fragment = (frag & 0x2000) ? 1 : 0; /* more-fragments */
+	return xr_parse_l4(l3 + hlen, data_end, iph->protocol, pkt);
+}
+
+static __always_inline int xr_ipv6_is_ext(__u8 nh)
+{
+	return nh == XR_IPPROTO_HOPOPTS || nh == XR_IPPROTO_ROUTING ||
+	       nh == XR_IPPROTO_DSTOPTS || nh == XR_IPPROTO_AH ||
+	       nh == XR_IPPROTO_FRAGMENT;
+}
+
+static __always_inline int xr_parse_ipv6(const void *l3, const void *data,
+					 const void *data_end,
+					 struct xr_pkt *pkt)
+{
+	const struct ipv6hdr *ip6h = l3;
+	const __u8 *cur;
+	__u8 nh;
+	int i;
+
+	if ((const void *)(ip6h + 1) > data_end || ip6h->version != 6)
+		return XR_KIND_MALFORMED;
+	pkt->family = 6;
+	pkt->l3 = l3;
+	pkt->ip_end = (__u32)(l3 - data) + sizeof(*ip6h) +
+		      bpf_ntohs(ip6h->payload_len);
+	nh = ip6h->nexthdr;
+	cur = (const __u8 *)(ip6h + 1);
+
+	for (i = 0; i < XR_IPV6_EXT_MAX; i++) {
+		__u32 len;
+
+		if (!xr_ipv6_is_ext(nh))
+			break;
+		/* Every extension header is at least 8 bytes long. */
+		if (cur + 8 > (const __u8 *)data_end)
+			return XR_KIND_MALFORMED;
+		if (nh == XR_IPPROTO_FRAGMENT) {
+			/* bytes 2-3: offset (13 bits), reserved, M */
+			__u16 frag = ((__u16)cur[2] << 8) | cur[3];
+
+			if (frag & 0xfff8) {
+				pkt->ip_proto = cur[0];
+				return XR_KIND_FRAGMENT;
+			}
+			pkt->fragment = frag & 1;
+			len = 8;
+		} else if (nh == XR_IPPROTO_AH) {
+			len = ((__u32)cur[1] + 2) * 4;
+		} else {
+			len = ((__u32)cur[1] + 1) * 8;
+		}
+		nh = cur[0];
+		cur += len;
+	}
+	/* Still an extension header after the bound: the chain is too long. */
+	if (xr_ipv6_is_ext(nh) || cur > (const __u8 *)data_end)
+		return XR_KIND_MALFORMED;
+	return xr_parse_l4(cur, data_end, nh, pkt);
+}
+
+/* Ethernet, up to two VLAN tags, then IPv4 or IPv6. */
+static __always_inline int xr_parse(const void *data, const void *data_end,
+				    struct xr_pkt *pkt)
+{
+	const struct ethhdr *eth = data;
+	const void *cur = eth + 1;
+	__u16 h_proto;
+	int i;
+
+	if (cur > data_end)
+		return XR_KIND_MALFORMED;
+	h_proto = eth->h_proto;
+
+	for (i = 0; i < XR_VLAN_MAX; i++) {
+		if (h_proto != bpf_htons(XR_ETH_P_8021Q) &&
+		    h_proto != bpf_htons(XR_ETH_P_8021AD))
+			break;
+		/* A VLAN tag: TCI, then the encapsulated EtherType. */
+		if (cur + 4 > data_end)
+			return XR_KIND_MALFORMED;
+		h_proto = *(const __u16 *)(cur + 2);
+		cur += 4;
+	}
+
+	if (h_proto == bpf_htons(ETH_P_IP))
+		return xr_parse_ipv4(cur, data, data_end, pkt);
+	if (h_proto == bpf_htons(ETH_P_IPV6))
+		return xr_parse_ipv6(cur, data, data_end, pkt);
+	return XR_KIND_NON_IP;
+}
+
+#endif /* XR_PARSE_H */

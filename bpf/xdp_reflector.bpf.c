@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp-reflector's packet path: parse -> look up -> decide -> count.
+ *
+ * Verdicts (documented for operators in README.md, "What it never drops"):
+ *   non-IP (ARP, LLDP, ...)             pass
+ *   ICMP/ICMPv6                         pass; echo requests dropped if the
+ *                                       profile says so; neighbour discovery,
+ *                                       packet-too-big and destination-
+ *                                       unreachable (fragmentation-needed) are
+ *                                       never dropped
+ *   TCP/UDP to an allowed port          pass (a source-restricted port only
+ *                                       from its sources)
+ *   TCP/UDP to any other port           pass if a reply to a connection the
+ *                                       host opened (reply.h), else drop
+ *   later fragments                     pass, or drop if the profile drops
+ *                                       fragments (see xr_fragment_verdict)
+ *   other IP protocols                  the profile's default
+ *   malformed                           drop, counted as malformed
+ *
+ * Every lookup on the per-packet path is into an array whose map is known
+ * at that instruction, so the verifier inlines it (tests/bpf/xlated.sh
+ * fails if a bpf_map_lookup_elem call appears); only the source-list LPM
+ * lookup is a helper call, and only for source-restricted ports.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xdp_reflector.h"
+#include "parse.h"
+#include "reply.h"
+
+/* Active generation and the class defaults of both generations. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xr_config);
+} xr_config SEC(".maps");
+
+/* Port tables of both generations; mmapable so a reload fills them with stores. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XR_PORT_KEYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xr_port_entry);
+} xr_ports SEC(".maps");
+
+/* Source lists of source-restricted rules, both generations in one trie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XR_GENS * XR_SOURCES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xr_source_key);
+	__type(value, __u8);
+} xr_sources SEC(".maps");
+
+/* Per (protocol, port) counters; per CPU so the hot path needs no atomics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XR_STAT_KEYS);
+	__type(key, __u32);
+	__type(value, struct xr_counters);
+} xr_port_stats SEC(".maps");
+
+/* Per class counters (enum xr_class). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XR_CLASS_MAX);
+	__type(key, __u32);
+	__type(value, struct xr_counters);
+} xr_class_stats SEC(".maps");
+
+/* Loader state (include/xdp_reflector.h); pinned with the rest, never read here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XR_GENS * XR_RULES_PER_GEN);
+	__type(key, __u32);
+	__type(value, struct xr_rule_info);
+} xr_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xr_meta);
+} xr_meta SEC(".maps");
+
+static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
+{
+	if (!c)
+		return;
+	if (pass) {
+		c->pass_packets++;
+		c->pass_bytes += len;
+	} else {
+		c->drop_packets++;
+		c->drop_bytes += len;
+	}
+}
+
+static __always_inline int xr_class_verdict(__u32 cls, int pass, __u64 len)
+{
+	xr_count(bpf_map_lookup_elem(&xr_class_stats, &cls), pass, len);
+	return pass ? XDP_PASS : XDP_DROP;
+}
+
+static __always_inline int xr_source_allowed(const struct xr_pkt *pkt,
+					     __u32 gen, __u32 rule)
+{
+	struct xr_source_key key = {
+		.prefixlen = XR_SOURCE_SET_BITS + 128,
+		.set = xr_source_set(gen, rule),
+	};
+
+	if (pkt->family == 4) {
+		const struct iphdr *iph = pkt->l3;
+
+		key.addr[10] = 0xff;
+		key.addr[11] = 0xff;
+		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
+	} else {
+		const struct ipv6hdr *ip6h = pkt->l3;
+
+		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
+	}
+	return bpf_map_lookup_elem(&xr_sources, &key) != NULL;
+}
+
+static __always_inline int xr_icmp_pass(const struct xr_pkt *pkt,
+					const struct xr_class_policy *cp)
+{
+	__u8 t = pkt->icmp_type;
+
+	if (pkt->family == 4)
+		return t != XR_ICMP_ECHO || !cp->drop_echo;
+	/* ND (133-137) and packet-too-big fall through here: never dropped. */
+	return t != XR_ICMPV6_ECHO_REQUEST || !cp->drop_echo;
+}
+
+static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
+					    const struct xr_class_policy *cp)
+{
+	__u8 p = pkt->ip_proto;
+
+	return cp->other_ip_pass || ((cp->other_ip_allow[p >> 6] >> (p & 63)) & 1);
+}
+
+SEC("xdp.frags")
+int xdp_reflector(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 len = data_end - data;
+	const struct xr_class_policy *cp;
+	const struct xr_port_entry *port;
+	struct xr_config *cfg;
+	struct xr_pkt pkt = {};
+	__u32 zero = 0, gen, key;
+	int kind, pass;
+
+	cfg = bpf_map_lookup_elem(&xr_config, &zero);
+	if (!cfg)
+		return XDP_PASS; /* cannot happen: a one-entry array */
+	gen = cfg->active_gen & 1;
+	cp = &cfg->gen[gen];
+
+	kind = xr_parse(data, data_end, &pkt);
+	if (kind == XR_KIND_NON_IP)
+		return xr_class_verdict(XR_CLASS_NON_IP, 1, len);
+
+	/*
+	 * The IP length may run past the first buffer of a multi-buffer frame;
+	 * only then is the whole frame measured (a helper call).
+	 */
+	if (kind != XR_KIND_MALFORMED && xr_ip_truncated(&pkt, len)) {
+		len = bpf_xdp_get_buff_len(ctx);
+		if (xr_ip_truncated(&pkt, len))
+			kind = XR_KIND_MALFORMED;
+	}
+
+	switch (kind) {
+	case XR_KIND_L4:
+		break;
+	case XR_KIND_ICMP:
+		return xr_class_verdict(XR_CLASS_ICMP, xr_icmp_pass(&pkt, cp), len);
+	case XR_KIND_FRAGMENT:
+		/*
+		 * A later fragment carries no ports. Its first fragment did and
+		 * was judged by them: when that was dropped the datagram never
+		 * reassembles, so passing later fragments opens nothing. A
+		 * profile may still drop every fragment.
+		 */
+		return xr_class_verdict(XR_CLASS_FRAGMENT, !cp->drop_frags, len);
+	case XR_KIND_OTHER_IP:
+		return xr_class_verdict(XR_CLASS_OTHER_IP,
+					xr_other_ip_pass(&pkt, cp), len);
+	default:
+		return xr_class_verdict(XR_CLASS_MALFORMED, 0, len);
+	}
+
+	if (pkt.fragment && cp->drop_frags)
+		return xr_class_verdict(XR_CLASS_FRAGMENT, 0, len);
+
+	key = xr_port_key(gen, pkt.proto, pkt.dport);
+	port = bpf_map_lookup_elem(&xr_ports, &key);
+	pass = port && (port->flags & XR_PORT_ALLOW) &&
+	       (!(port->flags & XR_PORT_SOURCES) ||
+		xr_source_allowed(&pkt, gen, port->rule));
+
+	/* Not allowed by the profile: it may still be a reply (reply.h). */
+	if (!pass && cp->replies && xr_is_reply(&pkt))
+		return xr_class_verdict(XR_CLASS_REPLY, 1, len);
+
+	key = xr_stat_key(pkt.proto, pkt.dport);
+	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
+	return pass ? XDP_PASS : XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";

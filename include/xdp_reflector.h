@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The whole contract between the XDP program (bpf/) and the loader (loader/):
+ * map names, keys, value layouts, class and flag numbers. Both sides include
+ * this file; nothing is mirrored by hand.
+ *
+ * Policy generations. Everything a profile decides (port tables, source
+ * lists, class defaults) exists twice, as generation 0 and 1. The packet path
+ * reads the active generation from xr_config once per packet and uses only
+ * that generation's entries. A reload writes the inactive generation, then
+ * flips xr_config.active_gen with one map update: the new policy becomes
+ * visible in one step and a packet never sees half of two policies.
+ *
+ * Counter memory, per CPU: xr_port_stats holds 2 protocols x 65536 ports x
+ * 32 bytes = 4 MiB; xr_class_stats XR_CLASS_MAX x 32 bytes. Counters are keyed
+ * by (protocol, port), not by generation, so a reload keeps them.
+ */
+#ifndef XDP_REFLECTOR_H
+#define XDP_REFLECTOR_H
+
+#include <linux/types.h>
+
+/* Map names as the BPF object declares them and as they are pinned (<= 15 chars). */
+#define XR_MAP_CONFIG "xr_config"
+#define XR_MAP_PORTS "xr_ports"
+#define XR_MAP_SOURCES "xr_sources"
+#define XR_MAP_PORT_STATS "xr_port_stats"
+#define XR_MAP_CLASS_STATS "xr_class_stats"
+#define XR_MAP_RULES "xr_rules"
+#define XR_MAP_META "xr_meta"
+#define XR_PIN_LINK "link"
+#define XR_PROG_NAME "xdp_reflector"
+
+#define XR_GENS 2
+#define XR_PORTS_PER_PROTO 65536
+#define XR_PROTO_TCP 0
+#define XR_PROTO_UDP 1
+#define XR_PROTOS 2
+
+/* Key of xr_ports: generation, protocol and destination port in one index. */
+static inline __u32 xr_port_key(__u32 gen, __u32 proto, __u32 port)
+{
+	return (gen << 17) | (proto << 16) | port;
+}
+
+#define XR_PORT_KEYS (XR_GENS * XR_PROTOS * XR_PORTS_PER_PROTO)
+#define XR_STAT_KEYS (XR_PROTOS * XR_PORTS_PER_PROTO)
+
+/* Key of xr_port_stats. */
+static inline __u32 xr_stat_key(__u32 proto, __u32 port)
+{
+	return (proto << 16) | port;
+}
+
+/* xr_ports value flags. */
+#define XR_PORT_ALLOW (1U << 0) /* the profile allows this port */
+#define XR_PORT_SOURCES (1U << 1) /* ...but only from the rule's source list */
+
+struct xr_port_entry {
+	__u16 rule; /* index of the profile rule that covers the port */
+	__u8 flags; /* XR_PORT_* */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct xr_port_entry) == 4, "xr_port_entry layout");
+
+/*
+ * Key of xr_sources, an LPM trie. The first 32 bits select the set (the
+ * generation and the rule), so one trie holds every rule's list in both
+ * generations. IPv4 sources are stored v4-mapped (::ffff:a.b.c.d).
+ */
+struct xr_source_key {
+	__u32 prefixlen; /* XR_SOURCE_SET_BITS + address prefix length */
+	__u32 set; /* xr_source_set(gen, rule): always matched in full */
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct xr_source_key) == 24, "xr_source_key layout");
+#define XR_SOURCE_SET_BITS 32
+#define XR_SOURCES_MAX 16384
+
+static inline __u32 xr_source_set(__u32 gen, __u32 rule)
+{
+	return (gen << 16) | rule;
+}
+
+/* Per-generation class defaults, written from the profile's `defaults`. */
+struct xr_class_policy {
+	__u8 drop_echo; /* drop ICMP/ICMPv6 echo requests */
+	__u8 drop_frags; /* drop every IP fragment, first ones included */
+	__u8 other_ip_pass; /* default for IP protocols other than TCP/UDP/ICMP */
+	__u8 replies; /* pass replies to connections the host opened */
+	__u8 pad[4];
+	__u64 other_ip_allow[4]; /* bitmap of IP protocol numbers always passed */
+};
+_Static_assert(sizeof(struct xr_class_policy) == 40, "xr_class_policy layout");
+
+/* The single value of xr_config (key 0). */
+struct xr_config {
+	__u32 active_gen; /* 0 or 1: which generation the packet path uses */
+	__u32 pad;
+	struct xr_class_policy gen[XR_GENS];
+};
+_Static_assert(sizeof(struct xr_config) == 88, "xr_config layout");
+
+/* Classes of packets not judged by a port (keys of xr_class_stats). */
+enum xr_class {
+	XR_CLASS_NON_IP = 0, /* ARP, LLDP, ...: always passed */
+	XR_CLASS_ICMP, /* ICMPv4 and ICMPv6 */
+	XR_CLASS_FRAGMENT, /* IP fragments after the first */
+	XR_CLASS_OTHER_IP, /* IP protocols other than TCP, UDP, ICMP */
+	XR_CLASS_MALFORMED, /* headers that do not parse: always dropped */
+	XR_CLASS_REPLY, /* replies to connections the host opened */
+	XR_CLASS_MAX,
+};
+
+/* One counter slot: per (protocol, port) and per class. */
+struct xr_counters {
+	__u64 pass_packets;
+	__u64 pass_bytes;
+	__u64 drop_packets;
+	__u64 drop_bytes;
+};
+_Static_assert(sizeof(struct xr_counters) == 32, "xr_counters layout");
+
+/*
+ * Loader state kept in the pins beside the maps the packet path reads, so
+ * that stats, status, reload and a confirm rollback work from any process.
+ * The packet path never reads xr_rules or xr_meta.
+ */
+#define XR_RULES_PER_GEN 4096
+
+/* xr_rules[gen * XR_RULES_PER_GEN + rule]: what a port entry's .rule names. */
+#define XR_LABEL_LEN 64 /* service labels and feature names, with the NUL */
+
+struct xr_rule_info {
+	char service[XR_LABEL_LEN];
+	char feature[XR_LABEL_LEN];
+	__u8 proto; /* XR_PROTO_* */
+	__u8 pad;
+	__u16 first_port;
+	__u16 last_port;
+	__u16 nsources;
+};
+_Static_assert(sizeof(struct xr_rule_info) == 136, "xr_rule_info layout");
+
+/* What one generation of the policy holds. */
+struct xr_meta_policy {
+	char profile[64];
+	char features[192]; /* enabled features, comma-separated */
+	__u64 digest;
+	__u64 loaded_at; /* unix seconds */
+	__u32 nrules;
+	__u32 nsources;
+};
+
+#define XR_MODE_NATIVE 1
+#define XR_MODE_GENERIC 2
+
+/* The single value of xr_meta (key 0). */
+struct xr_meta {
+	struct xr_meta_policy gen[XR_GENS]; /* indexed like xr_config.gen */
+	__u32 mode; /* XR_MODE_* */
+	__u32 ifindex;
+	__u64 attached_at; /* unix seconds */
+	__u64 confirm_deadline; /* unix seconds; 0: nothing to confirm */
+	__u64 confirm_token; /* the pending rollback's identity */
+	__u32 confirm_pid; /* process that will roll back */
+	__u32 confirm_first_load; /* a rollback detaches rather than flips */
+};
+
+#endif /* XDP_REFLECTOR_H */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Options parsed once in main.c and handed to every command handler.
+ * Handlers return the process exit code: 0 ok, 1 runtime failure, 2 usage or
+ * profile error.
+ */
+#ifndef XR_CLI_H
+#define XR_CLI_H
+
+#include <stdbool.h>
+
+#include "policy.h"
+
+#define XR_EXIT_OK 0
+#define XR_EXIT_RUNTIME 1
+#define XR_EXIT_USAGE 2
+
+#define XR_PIN_ROOT_DEFAULT "/sys/fs/bpf/xdp-reflector"
+
+struct xr_opts {
+	/* positional arguments after the command */
+	const char *iface;
+	const char *profile;
+	/* global */
+	bool json;
+	int verbose;
+	const char *pin_root;
+	/* load / reload */
+	struct xr_toggles toggles;
+	const char *mode; /* "native" (default) or "generic" */
+	bool replace;
+	bool force;
+	int confirm_secs; /* 0: no confirmation asked */
+	/* stats */
+	int top;
+	double watch_secs;
+	bool ports;
+	bool prometheus;
+	const char *textfile_dir;
+	int watch_count; /* 0: until interrupted (tests bound it) */
+};
+
+/* Map a 0/-errno result to an exit code: -EINVAL is a usage/profile error. */
+int xr_exit_code(int err);
+
+int xr_cmd_check(struct xr_opts *o);
+int xr_cmd_profiles(struct xr_opts *o);
+int xr_cmd_load(struct xr_opts *o);
+int xr_cmd_reload(struct xr_opts *o);
+int xr_cmd_confirm(struct xr_opts *o);
+int xr_cmd_detach(struct xr_opts *o);
+int xr_cmd_status(struct xr_opts *o);
+int xr_cmd_stats(struct xr_opts *o);
+int xr_cmd_demo(struct xr_opts *o);
+
+#endif /* XR_CLI_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/* status: where xdp-reflector is loaded, in which mode, with which policy. */
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "datapath.h"
+#include "json.h"
+
+struct iface_status {
+	char iface[IF_NAMESIZE];
+	const char *mode; /* what the kernel reports now */
+	__u32 prog_id;
+	__u32 gen;
+	struct xr_meta meta;
+};
+
+static void iso_time(__u64 t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int read_status(const struct xr_opts *o, const char *iface,
+		       struct iface_status *st)
+{
+	struct xr_xdp_info xdp;
+	struct xr_maps m;
+	__u32 link_ifindex = 0;
+	int ifindex, err;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->iface, sizeof(st->iface), "%s", iface);
+	err = xr_dp_open(o->pin_root, iface, &m);
+	if (err)
+		return err;
+	err = xr_dp_read_meta(&m, &st->meta);
+	if (!err)
+		err = xr_dp_active_gen(&m, &st->gen);
+	if (!err)
+		xr_dp_link_info(&m, &st->prog_id, &link_ifindex);
+	xr_dp_close(&m);
+	if (err)
+		return err;
+	/* Report the mode the kernel has, not the one that was asked for. */
+	st->mode = "detached";
+	ifindex = (int)if_nametoindex(iface);
+	if (ifindex && !xr_dp_query(ifindex, &xdp) && xdp.prog_id &&
+	    xdp.prog_id == st->prog_id)
+		st->mode = xdp.mode == XR_MODE_GENERIC ? "generic" : "native";
+	return 0;
+}
+
+static void print_json(struct json *j, const struct iface_status *st)
+{
+	const struct xr_meta_policy *mp = &st->meta.gen[st->gen];
+	char digest[17], when[32];
+	const char *f = mp->features;
+
+	snprintf(digest, sizeof(digest), "%016llx",
+		 (unsigned long long)mp->digest);
+	iso_time(mp->loaded_at, when, sizeof(when));
+	json_object_start(j, NULL);
+	json_string(j, "interface", st->iface);
+	json_string(j, "mode", st->mode);
+	json_uint(j, "prog_id", st->prog_id);
+	json_string(j, "profile", mp->profile);
+	json_string(j, "digest", digest);
+	json_array_start(j, "features");
+	while (*f) {
+		const char *comma = strchr(f, ',');
+		size_t n = comma ? (size_t)(comma - f) : strlen(f);
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, f);
+		json_string(j, NULL, name);
+		f += n + (comma ? 1 : 0);
+	}
+	json_array_end(j);
+	json_uint(j, "rules", mp->nrules);
+	json_uint(j, "loaded_at", mp->loaded_at);
+	json_string(j, "loaded", when);
+	json_bool(j, "confirm_pending", st->meta.confirm_deadline != 0);
+	json_uint(j, "confirm_deadline", st->meta.confirm_deadline);
+	json_object_end(j);
+}
+
+static void print_row(const struct iface_status *st)
+{
+	const struct xr_meta_policy *mp = &st->meta.gen[st->gen];
+	char when[32], confirm[48] = "-";
+
+	iso_time(mp->loaded_at, when, sizeof(when));
+	if (st->meta.confirm_deadline) {
+		long left = (long)st->meta.confirm_deadline - (long)time(NULL);
+
+		snprintf(confirm, sizeof(confirm), "pending (%lds left)",
+			 left > 0 ? left : 0);
+	}
+	printf("%-12s %-8s %-6u %-20s %016llx  %-20s %-30s %s\n", st->iface,
+	       st->mode, st->prog_id, mp->profile,
+	       (unsigned long long)mp->digest, when,
+	       mp->features[0] ? mp->features : "-", confirm);
+}
+
+int xr_cmd_status(struct xr_opts *o)
+{
+	struct iface_status st;
+	struct json j;
+	struct dirent *de;
+	DIR *d = NULL;
+	int err, n = 0;
+
+	if (o->json) {
+		json_init(&j, stdout);
+		json_array_start(&j, NULL);
+	} else {
+		printf("%-12s %-8s %-6s %-20s %-16s  %-20s %-30s %s\n",
+		       "INTERFACE", "MODE", "PROG", "PROFILE", "DIGEST",
+		       "LOADED", "FEATURES", "CONFIRM");
+	}
+	if (o->iface) {
+		err = read_status(o, o->iface, &st);
+		if (err) {
+			fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
+				o->iface);
+			return XR_EXIT_RUNTIME;
+		}
+		o->json ? print_json(&j, &st) : print_row(&st);
+		n++;
+	} else {
+		d = opendir(o->pin_root);
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.' ||
+			    read_status(o, de->d_name, &st))
+				continue;
+			o->json ? print_json(&j, &st) : print_row(&st);
+			n++;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (o->json) {
+		json_array_end(&j);
+		json_finish(&j);
+	} else if (!n) {
+		printf("(xdp-reflector is not loaded on any interface)\n");
+	}
+	return XR_EXIT_OK;
+}

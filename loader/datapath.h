@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one module that talks to libbpf: loading and attaching the XDP
+ * program, its pins under PIN_ROOT/IFACE/, writing a compiled policy into
+ * a generation and flipping to it, reading counters and loader state.
+ * All functions return 0 or -errno and print nothing unless stated.
+ */
+#ifndef XR_DATAPATH_H
+#define XR_DATAPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "xdp_reflector.h"
+#include "policy.h"
+
+/* File descriptors of one interface's pinned objects. */
+struct xr_maps {
+	int config, ports, sources, port_stats, class_stats, rules, meta, link;
+};
+
+struct xr_xdp_info {
+	__u32 prog_id; /* 0: no XDP program on the interface */
+	int mode; /* XR_MODE_* of the attached program */
+	char name[16]; /* the program's name */
+};
+
+/* Mount bpffs at /sys/fs/bpf when absent; check ROOT's filesystem is bpffs. */
+int xr_dp_ensure_bpffs(const char *root);
+int xr_dp_pin_dir(const char *root, const char *iface, char *buf, size_t len);
+
+/* Which XDP program, if any, is on IFINDEX. */
+int xr_dp_query(int ifindex, struct xr_xdp_info *info);
+
+/*
+ * Load the program, write POLICY into generation 0, attach it to IFACE in
+ * MODE and pin the link and maps under ROOT/IFACE. With REPLACE, the
+ * program in OTHER (from xr_dp_query) is taken over, and put back if the
+ * attach fails. On any failure the interface and ROOT are as before.
+ * Prints the reason for the operator on failure.
+ */
+int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
+	       const struct xr_policy *policy, const struct xr_xdp_info *other,
+	       int verbose);
+
+/* Open the pins of IFACE: -ENOENT when xdp-reflector is not loaded there. */
+int xr_dp_open(const char *root, const char *iface, struct xr_maps *m);
+void xr_dp_close(struct xr_maps *m);
+
+/* Write POLICY into the inactive generation, then make it active in one step. */
+int xr_dp_reload(const struct xr_maps *m, const struct xr_policy *policy);
+/* Make GEN the active generation again (a confirm rollback). */
+int xr_dp_set_active(const struct xr_maps *m, __u32 gen);
+int xr_dp_active_gen(const struct xr_maps *m, __u32 *gen);
+
+/* Detach the program and remove every pin under ROOT/IFACE. */
+int xr_dp_detach(const char *root, const char *iface);
+
+int xr_dp_read_meta(const struct xr_maps *m, struct xr_meta *meta);
+int xr_dp_write_meta(const struct xr_maps *m, const struct xr_meta *meta);
+int xr_dp_read_rules(const struct xr_maps *m, __u32 gen, __u32 n,
+		     struct xr_rule_info *out);
+/* Counters summed over CPUs: XR_STAT_KEYS port slots, XR_CLASS_MAX classes. */
+int xr_dp_read_port_stats(const struct xr_maps *m, struct xr_counters *out);
+int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out);
+/* The link's program id and interface. */
+int xr_dp_link_info(const struct xr_maps *m, __u32 *prog_id, __u32 *ifindex);
+
+#endif /* XR_DATAPATH_H */
