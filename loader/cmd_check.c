@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `check PROFILE`: validate and compile a profile with the operator's toggles
+ * and show what the packet path would be given, without touching the kernel.
+ * `profiles`: list the built-in profiles and their features.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "policy.h"
+#include "profile.h"
+
+int xr_exit_code(int err)
+{
+	if (!err)
+		return XR_EXIT_OK;
+	if (err == -EINVAL)
+		return XR_EXIT_USAGE;
+	return XR_EXIT_RUNTIME;
+}
+
+static const char *proto_text(uint8_t proto)
+{
+	return proto == XR_PROTO_TCP ? "tcp" : "udp";
+}
+
+/* "any", or the rule's sources joined by commas. */
+static void sources_text(const struct xr_rule *r, char *buf, size_t len)
+{
+	char one[INET6_ADDRSTRLEN + 8];
+	size_t i, used = 0;
+
+	if (!r->nsources) {
+		snprintf(buf, len, "any");
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < r->nsources && used < len; i++) {
+		int w;
+
+		xr_cidr_format(&r->sources[i], one, sizeof(one));
+		w = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+			     one);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (used >= len && len > 4)
+		strcpy(buf + len - 4, "...");
+}
+
+static void check_json(const struct xr_policy *p)
+{
+	char cidr[INET6_ADDRSTRLEN + 8];
+	struct json j;
+	size_t i, k;
+
+	json_init(&j, stdout);
+	json_object_start(&j, NULL);
+	json_string(&j, "profile", p->name);
+	json_object_start(&j, "features");
+	for (i = 0; i < p->nfeatures; i++)
+		json_bool(&j, p->features[i].name, p->features[i].enabled);
+	json_object_end(&j);
+	json_array_start(&j, "rules");
+	for (i = 0; i < p->nrules; i++) {
+		const struct xr_rule *r = &p->rules[i];
+
+		json_object_start(&j, NULL);
+		json_string(&j, "service", r->service);
+		json_string(&j, "protocol", proto_text(r->proto));
+		json_uint(&j, "first_port", r->first_port);
+		json_uint(&j, "last_port", r->last_port);
+		json_array_start(&j, "sources");
+		for (k = 0; k < r->nsources; k++) {
+			xr_cidr_format(&r->sources[k], cidr, sizeof(cidr));
+			json_string(&j, NULL, cidr);
+		}
+		json_array_end(&j);
+		json_string(&j, "feature", r->feature);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static void check_table(const struct xr_policy *p)
+{
+	int wsvc = (int)strlen("SERVICE"), wsrc = (int)strlen("SOURCES");
+	int wfeat = (int)strlen("FEATURE");
+	char src[256], ports[16];
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		int l = (int)strlen(p->rules[i].service);
+
+		if (l > wsvc)
+			wsvc = l;
+		sources_text(&p->rules[i], src, sizeof(src));
+		if ((int)strlen(src) > wsrc)
+			wsrc = (int)strlen(src);
+		if ((int)strlen(p->rules[i].feature) > wfeat)
+			wfeat = (int)strlen(p->rules[i].feature);
+	}
+	printf("profile %s%s%s\n", p->name, p->description[0] ? ": " : "",
+	       p->description);
+	printf("%-*s  %-5s  %-11s  %-*s  %s\n", wsvc, "SERVICE", "PROTO",
+	       "PORTS", wsrc, "SOURCES", "FEATURE");
+	for (i = 0; i < p->nrules; i++) {
+		const struct xr_rule *r = &p->rules[i];
+
+		sources_text(r, src, sizeof(src));
+		printf("%-*s  %-5s  %-11s  %-*s  %s\n", wsvc, r->service,
+		       proto_text(r->proto),
+		       xr_ports_text(r->first_port, r->last_port, ports,
+				     sizeof(ports)),
+		       wsrc, src, r->feature[0] ? r->feature : "-");
+	}
+	if (!p->nrules)
+		printf("(no ports open: only replies, ICMP and the classes below pass)\n");
+	if (p->nfeatures) {
+		int wname = 0;
+
+		for (i = 0; i < p->nfeatures; i++)
+			if ((int)strlen(p->features[i].name) > wname)
+				wname = (int)strlen(p->features[i].name);
+		printf("features:\n");
+		for (i = 0; i < p->nfeatures; i++)
+			printf("  %-*s  %-3s  %s\n", wname,
+			       p->features[i].name,
+			       p->features[i].enabled ? "on" : "off",
+			       p->features[i].description);
+	}
+	printf("echo requests %s, fragments %s, other protocols %s, replies %s",
+	       p->classes.drop_echo ? "drop" : "pass",
+	       p->classes.drop_frags ? "drop" : "pass",
+	       p->classes.other_ip_pass ? "pass" : "drop",
+	       p->classes.replies ? "pass" : "drop");
+#ifdef XR_HAVE_REPLY_TIMEOUTS
+	if (p->classes.replies)
+		printf(" (tcp %us, udp %us, closed %us)",
+		       p->classes.reply_tcp_secs, p->classes.reply_udp_secs,
+		       p->classes.reply_closed_secs);
+#endif
+	printf("\n");
+	{
+		char list[1024];
+		size_t used = 0;
+		int proto;
+
+		list[0] = '\0';
+		for (proto = 0; proto < 256; proto++)
+			if (p->classes.other_ip_allow[proto / 64] &
+			    (1ULL << (proto % 64)))
+				used += (size_t)snprintf(list + used,
+							 sizeof(list) - used,
+							 " %d", proto);
+		if (used)
+			printf("IP protocols always passed:%s\n", list);
+	}
+	printf("digest %016llx\n", (unsigned long long)xr_policy_digest(p));
+}
+
+int xr_cmd_check(struct xr_opts *o)
+{
+	struct xr_policy *p;
+	int err;
+
+	if (!o->profile) {
+		fprintf(stderr,
+			"check: error: no profile given; write xdp-reflector check PROFILE (a built-in name or a .yaml path)\n");
+		return XR_EXIT_USAGE;
+	}
+	err = xr_policy_build(o->profile, &o->toggles, &p);
+	if (err) {
+		if (err != -EINVAL && err != -ENOMEM && !*xr_last_error())
+			fprintf(stderr, "%s: error: %s\n", o->profile,
+				strerror(-err));
+		return xr_exit_code(err);
+	}
+	if (o->json)
+		check_json(p);
+	else
+		check_table(p);
+	xr_policy_free(p);
+	return XR_EXIT_OK;
+}
+
+static int yaml_filter(const struct dirent *d)
+{
+	size_t l = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && l > 5 &&
+	       !strcmp(d->d_name + l - 5, ".yaml");
+}
+
+static void profile_json(struct json *j, const struct xr_profile *p,
+			 const char *file)
+{
+	size_t i;
+
+	json_object_start(j, NULL);
+	json_string(j, "name", p->name);
+	json_string(j, "file", file);
+	json_string(j, "description", p->description);
+	json_array_start(j, "features");
+	for (i = 0; i < p->nfeatures; i++) {
+		const struct xr_feature *f = &p->features[i];
+
+		json_object_start(j, NULL);
+		json_string(j, "name", f->name);
+		json_bool(j, "default", f->enabled);
+		json_string(j, "description", f->description);
+		json_string(j, "required", f->required);
+		json_string(j, "sources",
+			    f->sources_required ? "required" : "optional");
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void profile_text(const struct xr_profile *p, const char *file)
+{
+	int wname = (int)strlen("FEATURE");
+	size_t i;
+
+	printf("%s: %s\n", p->name, p->description);
+	printf("  file: %s\n", file);
+	if (!p->nfeatures)
+		return;
+	for (i = 0; i < p->nfeatures; i++)
+		if ((int)strlen(p->features[i].name) > wname)
+			wname = (int)strlen(p->features[i].name);
+	printf("  %-*s  DEFAULT  DESCRIPTION\n", wname, "FEATURE");
+	for (i = 0; i < p->nfeatures; i++) {
+		const struct xr_feature *f = &p->features[i];
+
+		printf("  %-*s  %-7s  %s%s%s%s%s\n", wname, f->name,
+		       f->enabled ? "on" : "off", f->description,
+		       f->required[0] ? " [" : "", f->required,
+		       f->required[0] ? "]" : "",
+		       f->sources_required ? " (needs --source)" : "");
+	}
+}
+
+int xr_cmd_profiles(struct xr_opts *o)
+{
+	const char *const *dirs = xr_profile_dirs(), *dir = NULL;
+	struct dirent **names = NULL;
+	int n = -1, i, shown = 0, rc = XR_EXIT_OK;
+	char path[PATH_MAX];
+	struct json j;
+
+	for (; *dirs; dirs++) {
+		n = scandir(*dirs, &names, yaml_filter, alphasort);
+		if (n >= 0) {
+			dir = *dirs;
+			break;
+		}
+	}
+	if (!dir) {
+		fprintf(stderr,
+			"profiles: error: no profile directory found (searched");
+		for (dirs = xr_profile_dirs(); *dirs; dirs++)
+			fprintf(stderr, " %s", *dirs);
+		fprintf(stderr,
+			"); set XDP_REFLECTOR_PROFILE_DIR or reinstall\n");
+		return XR_EXIT_RUNTIME;
+	}
+	if (o->json) {
+		json_init(&j, stdout);
+		json_object_start(&j, NULL);
+		json_string(&j, "dir", dir);
+		json_array_start(&j, "profiles");
+	}
+	for (i = 0; i < n; i++) {
+		struct xr_profile *p;
+		int err;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+		err = xr_profile_load(path, &p);
+		if (err) {
+			if (xr_exit_code(err) > rc)
+				rc = xr_exit_code(err);
+			continue;
+		}
+		if (o->json)
+			profile_json(&j, p, path);
+		else
+			profile_text(p, path);
+		shown++;
+		xr_profile_free(p);
+	}
+	free(names);
+	if (o->json) {
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	} else if (!shown) {
+		printf("no profiles in %s\n", dir);
+	}
+	return rc;
+}
