@@ -107,23 +107,23 @@ demo: deps all
 bench: deps all
 	$(Q)bench/run.sh
 
+UNITS := $(wildcard scripts/systemd/*.service scripts/systemd/*.timer)
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/xdp-reflector
-	install -d $(DESTDIR)$(SHAREDIR)/profiles
+	install -d $(DESTDIR)$(SHAREDIR)/profiles $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)/etc/xdp-reflector
 	install -m 0644 policies/*.yaml $(DESTDIR)$(SHAREDIR)/profiles/
-	install -D -m 0644 scripts/systemd/xdp-reflector@.service \
-		$(DESTDIR)$(UNITDIR)/xdp-reflector@.service
-	install -D -m 0644 scripts/systemd/xdp-reflector-textfile@.service \
-		$(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.service
-	install -D -m 0644 scripts/systemd/xdp-reflector-textfile@.timer \
-		$(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.timer
-	install -d $(DESTDIR)/etc/xdp-reflector
+	install -m 0644 README.md $(DESTDIR)$(SHAREDIR)/README.md
+	for u in $(UNITS); do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' $$u \
+			> $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/xdp-reflector \
-	      $(DESTDIR)$(UNITDIR)/xdp-reflector@.service \
-	      $(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.service \
-	      $(DESTDIR)$(UNITDIR)/xdp-reflector-textfile@.timer
+	rm -f $(DESTDIR)$(BINDIR)/xdp-reflector
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
 format:

@@ -1,18 +1,148 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * "Does this packet belong to a connection the host (or a container it
- * masquerades) opened?" The packet path asks only for TCP/UDP packets the
- * port table would drop, so allowed ports never pay for it.
+ * Replies to connections the host (or a container it masquerades) opened.
+ *
+ * Egress (xr_flow_record, from the TC program): every TCP/UDP packet the
+ * host sends from a local port the profile does not open records its flow
+ * in xr_flows and pushes that port's deadline in xr_flow_ports.
+ *
+ * Ingress (xr_is_reply, from the XDP program, only for packets the port
+ * table would drop): one inlined array lookup rejects a packet to a local
+ * port with no live flow, which is what a flood to closed ports is; only
+ * the rest pays for the hash lookup of the exact reversed 5-tuple and the
+ * clock. Chosen over bpf_xdp_ct_lookup (needs conntrack on, ~100 ns) and
+ * socket lookups (miss masqueraded containers): see README "Replies".
  */
 #ifndef XR_REPLY_H
 #define XR_REPLY_H
 
+#include "maps.h"
 #include "parse.h"
 
-static __always_inline int xr_is_reply(const struct xr_pkt *pkt)
+#define XR_NS 1000000000ULL
+#define XR_TCP_FIN 0x01
+#define XR_TCP_SYN 0x02
+#define XR_TCP_RST 0x04
+#define XR_TCP_ACK 0x10
+/* Egress writes a timestamp at most this often per flow and per port. */
+#define XR_FLOW_REFRESH_NS (100ULL * 1000 * 1000)
+
+static __always_inline void xr_addr16(__u8 *dst, const struct xr_pkt *pkt,
+				      int source)
 {
-	(void)pkt;
-	return 0;
+	if (pkt->family == 4) {
+		const struct iphdr *iph = pkt->l3;
+
+		__builtin_memset(dst, 0, 10);
+		dst[10] = 0xff;
+		dst[11] = 0xff;
+		__builtin_memcpy(dst + 12, source ? &iph->saddr : &iph->daddr, 4);
+	} else {
+		const struct ipv6hdr *ip6h = pkt->l3;
+
+		__builtin_memcpy(dst, source ? &ip6h->saddr : &ip6h->daddr, 16);
+	}
+}
+
+static __always_inline __u64 xr_flow_timeout(const struct xr_class_policy *cp,
+					     __u32 proto, __u32 closing)
+{
+	__u32 secs = proto == XR_PROTO_UDP ? cp->reply_udp_secs :
+		     closing		     ? cp->reply_closed_secs :
+					       cp->reply_tcp_secs;
+
+	return (__u64)secs * XR_NS;
+}
+
+/* Ingress: is PKT (TCP/UDP to a port the policy drops) a reply? */
+static __always_inline int xr_is_reply(const struct xr_pkt *pkt,
+				       const struct xr_class_policy *cp)
+{
+	__u32 slot = xr_stat_key(pkt->proto, pkt->dport), clock_slot = XR_FLOW_CLOCK;
+	struct xr_flow_key key = {};
+	struct xr_flow *flow;
+	__u64 *until, *clock;
+
+	until = bpf_map_lookup_elem(&xr_flow_ports, &slot);
+	if (!until || !*until)
+		return 0;
+	clock = bpf_map_lookup_elem(&xr_flow_ports, &clock_slot);
+	if (clock && *until < *clock)
+		return 0;
+	/* A connection the host opened never receives a bare SYN. */
+	if (pkt->proto == XR_PROTO_TCP &&
+	    (pkt->tcp_flags & (XR_TCP_SYN | XR_TCP_ACK)) == XR_TCP_SYN)
+		return 0;
+
+	xr_addr16(key.local, pkt, 0);
+	xr_addr16(key.remote, pkt, 1);
+	key.local_port = bpf_htons(pkt->dport);
+	key.remote_port = pkt->sport;
+	key.proto = pkt->proto;
+	flow = bpf_map_lookup_elem(&xr_flows, &key);
+	if (!flow)
+		return 0;
+	if (bpf_ktime_get_ns() - flow->last_egress_ns >
+	    xr_flow_timeout(cp, pkt->proto, flow->closing))
+		return 0;
+	if (pkt->proto == XR_PROTO_TCP &&
+	    (pkt->tcp_flags & (XR_TCP_FIN | XR_TCP_RST)) && !flow->closing)
+		flow->closing = 1;
+	return 1;
+}
+
+/* Egress: record the flow of a packet the host sends (TC program). */
+static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
+					   const struct xr_class_policy *cp,
+					   const struct xr_port_entry *local)
+{
+	__u32 slot, clock_slot = XR_FLOW_CLOCK;
+	__u16 lport = bpf_ntohs(pkt->sport);
+	struct xr_flow_key key = {};
+	struct xr_flow *flow, fresh = {};
+	__u64 now, *until, *clock, deadline;
+	__u32 closing = 0;
+
+	/* Inbound packets to an open port pass anyway: nothing to remember. */
+	if (local && (local->flags & XR_PORT_ALLOW) &&
+	    !(local->flags & XR_PORT_SOURCES))
+		return;
+	if (pkt->proto == XR_PROTO_TCP &&
+	    (pkt->tcp_flags & (XR_TCP_FIN | XR_TCP_RST)))
+		closing = 1;
+
+	xr_addr16(key.local, pkt, 1);
+	xr_addr16(key.remote, pkt, 0);
+	key.local_port = pkt->sport;
+	key.remote_port = bpf_htons(pkt->dport);
+	key.proto = pkt->proto;
+	now = bpf_ktime_get_ns();
+
+	flow = bpf_map_lookup_elem(&xr_flows, &key);
+	if (!flow) {
+		fresh.last_egress_ns = now;
+		fresh.closing = closing;
+		bpf_map_update_elem(&xr_flows, &key, &fresh, BPF_ANY);
+	} else {
+		/* A new SYN on the same 5-tuple starts a new connection. */
+		if (pkt->proto == XR_PROTO_TCP &&
+		    (pkt->tcp_flags & (XR_TCP_SYN | XR_TCP_ACK)) == XR_TCP_SYN)
+			flow->closing = 0;
+		else if (closing)
+			flow->closing = 1;
+		if (now - flow->last_egress_ns > XR_FLOW_REFRESH_NS)
+			flow->last_egress_ns = now;
+	}
+
+	/* The port may hold other, longer-lived flows: only ever extend. */
+	slot = xr_stat_key(pkt->proto, lport);
+	deadline = now + xr_flow_timeout(cp, pkt->proto, 0) + XR_FLOW_REFRESH_NS;
+	until = bpf_map_lookup_elem(&xr_flow_ports, &slot);
+	if (until && *until < deadline - XR_FLOW_REFRESH_NS)
+		*until = deadline;
+	clock = bpf_map_lookup_elem(&xr_flow_ports, &clock_slot);
+	if (clock && now - *clock > XR_FLOW_REFRESH_NS)
+		*clock = now;
 }
 
 #endif /* XR_REPLY_H */

@@ -24,68 +24,13 @@
  * lookup is a helper call, and only for source-restricted ports.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
 #include "xdp_reflector.h"
+#include "maps.h"
 #include "parse.h"
 #include "reply.h"
-
-/* Active generation and the class defaults of both generations. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xr_config);
-} xr_config SEC(".maps");
-
-/* Port tables of both generations; mmapable so a reload fills them with stores. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XR_PORT_KEYS);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct xr_port_entry);
-} xr_ports SEC(".maps");
-
-/* Source lists of source-restricted rules, both generations in one trie. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, XR_GENS * XR_SOURCES_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xr_source_key);
-	__type(value, __u8);
-} xr_sources SEC(".maps");
-
-/* Per (protocol, port) counters; per CPU so the hot path needs no atomics. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XR_STAT_KEYS);
-	__type(key, __u32);
-	__type(value, struct xr_counters);
-} xr_port_stats SEC(".maps");
-
-/* Per class counters (enum xr_class). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XR_CLASS_MAX);
-	__type(key, __u32);
-	__type(value, struct xr_counters);
-} xr_class_stats SEC(".maps");
-
-/* Loader state (include/xdp_reflector.h); pinned with the rest, never read here. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XR_GENS * XR_RULES_PER_GEN);
-	__type(key, __u32);
-	__type(value, struct xr_rule_info);
-} xr_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xr_meta);
-} xr_meta SEC(".maps");
 
 static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 {
@@ -210,12 +155,46 @@ int xdp_reflector(struct xdp_md *ctx)
 		xr_source_allowed(&pkt, gen, port->rule));
 
 	/* Not allowed by the profile: it may still be a reply (reply.h). */
-	if (!pass && cp->replies && xr_is_reply(&pkt))
+	if (!pass && cp->replies && xr_is_reply(&pkt, cp))
 		return xr_class_verdict(XR_CLASS_REPLY, 1, len);
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
 	return pass ? XDP_PASS : XDP_DROP;
+}
+
+/*
+ * Egress half of the reply check: remember the flows the host opens
+ * (reply.h). Attached as a TC filter on the same interface; never drops.
+ */
+SEC("tc")
+int xr_egress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	const struct xr_class_policy *cp;
+	struct xr_config *cfg;
+	struct xr_pkt pkt = {};
+	__u32 zero = 0, gen, key;
+	__u32 linear = data_end - data;
+
+	/* The parser reads the linear part only: make the headers linear. */
+	if (linear < 128 && skb->len > linear) {
+		if (bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128))
+			return TC_ACT_OK;
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	cfg = bpf_map_lookup_elem(&xr_config, &zero);
+	if (!cfg)
+		return TC_ACT_OK;
+	gen = cfg->active_gen & 1;
+	cp = &cfg->gen[gen];
+	if (!cp->replies || xr_parse(data, data_end, &pkt) != XR_KIND_L4)
+		return TC_ACT_OK;
+	key = xr_port_key(gen, pkt.proto, bpf_ntohs(pkt.sport));
+	xr_flow_record(&pkt, cp, bpf_map_lookup_elem(&xr_ports, &key));
+	return TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";

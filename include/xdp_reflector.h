@@ -28,7 +28,10 @@
 #define XR_MAP_CLASS_STATS "xr_class_stats"
 #define XR_MAP_RULES "xr_rules"
 #define XR_MAP_META "xr_meta"
+#define XR_MAP_FLOWS "xr_flows"
+#define XR_MAP_FLOW_PORTS "xr_flow_ports"
 #define XR_PIN_LINK "link"
+#define XR_PROG_EGRESS "xr_egress"
 #define XR_PROG_NAME "xdp_reflector"
 
 #define XR_GENS 2
@@ -82,16 +85,27 @@ static inline __u32 xr_source_set(__u32 gen, __u32 rule)
 	return (gen << 16) | rule;
 }
 
+/*
+ * Replies: how long after the host last sent in a flow its replies still
+ * pass (seconds). TCP after a FIN or RST in either direction uses the
+ * closed timeout. Defaults; a profile may set others (policies/README.md).
+ */
+#define XR_REPLY_TCP_SECS 3600
+#define XR_REPLY_UDP_SECS 120
+#define XR_REPLY_CLOSED_SECS 10
+
 /* Per-generation class defaults, written from the profile's `defaults`. */
 struct xr_class_policy {
 	__u8 drop_echo; /* drop ICMP/ICMPv6 echo requests */
 	__u8 drop_frags; /* drop every IP fragment, first ones included */
 	__u8 other_ip_pass; /* default for IP protocols other than TCP/UDP/ICMP */
 	__u8 replies; /* pass replies to connections the host opened */
-	__u8 pad[4];
+	__u32 reply_tcp_secs;
+	__u32 reply_udp_secs;
+	__u32 reply_closed_secs;
 	__u64 other_ip_allow[4]; /* bitmap of IP protocol numbers always passed */
 };
-_Static_assert(sizeof(struct xr_class_policy) == 40, "xr_class_policy layout");
+_Static_assert(sizeof(struct xr_class_policy) == 48, "xr_class_policy layout");
 
 /* The single value of xr_config (key 0). */
 struct xr_config {
@@ -99,7 +113,7 @@ struct xr_config {
 	__u32 pad;
 	struct xr_class_policy gen[XR_GENS];
 };
-_Static_assert(sizeof(struct xr_config) == 88, "xr_config layout");
+_Static_assert(sizeof(struct xr_config) == 104, "xr_config layout");
 
 /* Classes of packets not judged by a port (keys of xr_class_stats). */
 enum xr_class {
@@ -120,6 +134,40 @@ struct xr_counters {
 	__u64 drop_bytes;
 };
 _Static_assert(sizeof(struct xr_counters) == 32, "xr_counters layout");
+
+/*
+ * Flows the host opened, recorded on egress by the TC program (after any
+ * masquerade, so containers' flows are seen as the host's). Addresses are
+ * 16 bytes, IPv4 v4-mapped; ports in network byte order.
+ */
+#define XR_FLOWS_MAX 65536
+
+struct xr_flow_key {
+	__u8 local[16];
+	__u8 remote[16];
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 proto; /* XR_PROTO_* */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xr_flow_key) == 40, "xr_flow_key layout");
+
+struct xr_flow {
+	__u64 last_egress_ns; /* bpf_ktime_get_ns() of the host's last packet */
+	__u32 closing; /* a FIN or RST was seen */
+	__u32 pad;
+};
+
+/*
+ * xr_flow_ports[xr_stat_key(proto, local_port)]: the latest time (ns) at
+ * which any flow from that local port may still have live replies: the
+ * exact, one-array-lookup prefilter that keeps a flood of packets to closed
+ * ports away from the flow hash. Slot XR_FLOW_CLOCK holds the time of the
+ * last egress packet: a clock that lags real time, so comparing against it
+ * only ever lets more packets through to the exact check.
+ */
+#define XR_FLOW_CLOCK XR_STAT_KEYS
+#define XR_FLOW_PORT_SLOTS (XR_STAT_KEYS + 1)
 
 /*
  * Loader state kept in the pins beside the maps the packet path reads, so
@@ -165,6 +213,8 @@ struct xr_meta {
 	__u64 confirm_token; /* the pending rollback's identity */
 	__u32 confirm_pid; /* process that will roll back */
 	__u32 confirm_first_load; /* a rollback detaches rather than flips */
+	__u32 tc_hook_created; /* detach removes the clsact qdisc it added */
+	__u32 pad;
 };
 
 #endif /* XDP_REFLECTOR_H */

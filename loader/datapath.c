@@ -26,19 +26,23 @@
 #include "xdp_reflector.skel.h"
 
 #define XR_BPFFS "/sys/fs/bpf"
+/* Identity of our TC egress filter (reply.h), so detach removes only it. */
+#define XR_TC_HANDLE 0x5852
+#define XR_TC_PRIORITY 0x5852
 
 /* Pinned maps, in the order of struct xr_maps' first fields. */
 static const char *const pin_names[] = {
 	XR_MAP_CONFIG, XR_MAP_PORTS, XR_MAP_SOURCES, XR_MAP_PORT_STATS,
-	XR_MAP_CLASS_STATS, XR_MAP_RULES, XR_MAP_META,
+	XR_MAP_CLASS_STATS, XR_MAP_RULES, XR_MAP_META, XR_MAP_FLOWS,
+	XR_MAP_FLOW_PORTS,
 };
 #define NPINS (sizeof(pin_names) / sizeof(pin_names[0]))
 
 static int *map_fd_slot(struct xr_maps *m, size_t i)
 {
-	int *slots[] = { &m->config,	  &m->ports, &m->sources,
-			 &m->port_stats,  &m->class_stats,
-			 &m->rules,	  &m->meta };
+	int *slots[] = { &m->config,	 &m->ports,	 &m->sources,
+			 &m->port_stats, &m->class_stats, &m->rules,
+			 &m->meta,	 &m->flows,	 &m->flow_ports };
 	return slots[i];
 }
 
@@ -442,6 +446,42 @@ static void attach_error(const char *iface, int mode, int err)
 			iface, strerror(-err));
 }
 
+static int tc_attach(int ifindex, int prog_fd, int *created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XR_TC_HANDLE,
+		    .priority = XR_TC_PRIORITY, .prog_fd = prog_fd,
+		    .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return err;
+	*created = !err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err && *created) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+		*created = 0;
+	}
+	return err;
+}
+
+/* Remove our egress filter, and the clsact qdisc if load added it. */
+static void tc_detach(int ifindex, int created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XR_TC_HANDLE,
+		    .priority = XR_TC_PRIORITY);
+
+	bpf_tc_detach(&hook, &opts);
+	if (created) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+}
+
 int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	       const struct xr_policy *policy, const struct xr_xdp_info *other,
 	       int verbose)
@@ -452,7 +492,7 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	struct xr_maps m;
 	struct xr_config cfg = {};
 	struct xr_meta meta = {};
-	int err, prog_fd, link_fd = -1, other_fd = -1;
+	int err, prog_fd, link_fd = -1, other_fd = -1, tc_created = 0;
 	__u32 zero = 0;
 	size_t i;
 
@@ -477,6 +517,8 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	m.class_stats = bpf_map__fd(skel->maps.xr_class_stats);
 	m.rules = bpf_map__fd(skel->maps.xr_rules);
 	m.meta = bpf_map__fd(skel->maps.xr_meta);
+	m.flows = bpf_map__fd(skel->maps.xr_flows);
+	m.flow_ports = bpf_map__fd(skel->maps.xr_flow_ports);
 
 	meta.mode = (__u32)mode;
 	meta.ifindex = (__u32)ifindex;
@@ -520,6 +562,20 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 			goto out_unpin;
 		}
 	}
+	err = tc_attach(ifindex, bpf_program__fd(skel->progs.xr_egress),
+			&tc_created);
+	if (err) {
+		fprintf(stderr, "error: %s: cannot attach the egress flow recorder (tc): %s\n",
+			iface, strerror(-err));
+		goto out_restore;
+	}
+	err = xr_dp_read_meta(&m, &meta);
+	if (!err) {
+		meta.tc_hook_created = (__u32)tc_created;
+		err = xr_dp_write_meta(&m, &meta);
+	}
+	if (err)
+		goto out_restore;
 	prog_fd = bpf_program__fd(skel->progs.xdp_reflector);
 	link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
 	if (link_fd < 0) {
@@ -541,6 +597,7 @@ out_restore:
 	if (link_fd >= 0)
 		close(link_fd); /* the only reference: detaches */
 	link_fd = -1;
+	tc_detach(ifindex, tc_created);
 	if (other_fd >= 0 &&
 	    bpf_xdp_attach(ifindex, other_fd, xdp_flags(other->mode), NULL))
 		fprintf(stderr, "error: %s: could not put XDP program %u back: %s\n",
@@ -567,6 +624,16 @@ int xr_dp_detach(const char *root, const char *iface)
 		return err;
 	if (access(dir, F_OK))
 		return -ENOENT;
+	pin_path(dir, XR_MAP_META, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		struct xr_meta meta;
+		__u32 zero = 0;
+
+		if (!bpf_map_lookup_elem(fd, &zero, &meta) && meta.ifindex)
+			tc_detach((int)meta.ifindex, (int)meta.tc_hook_created);
+		close(fd);
+	}
 	pin_path(dir, XR_PIN_LINK, path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
