@@ -289,6 +289,7 @@ int xr_cmd_profiles(struct xr_opts *o)
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 		free(names[i]);
 		err = xr_profile_load(path, &p);
+		xr_warnings_flush(!err);
 		if (err) {
 			if (xr_exit_code(err) > rc)
 				rc = xr_exit_code(err);

@@ -556,6 +556,7 @@ out:
 	for (i = 0; i < XR_FEATURES_MAX; i++)
 		free(extra[i].v);
 	xr_profile_free(prof);
+	xr_warnings_flush(!err);
 	if (err) {
 		xr_policy_free(p);
 		return err;

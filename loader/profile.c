@@ -55,14 +55,42 @@ void xr_error_at(const struct xr_loc *loc, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Warnings wait until the profile is known to be good: a profile that fails
+ * shows its one error and nothing else.
+ */
+#define XR_WARNINGS_QUEUED 16
+static char queued[XR_WARNINGS_QUEUED][sizeof(last_warning)];
+static unsigned int nqueued, noverflow;
+
 void xr_warning_at(const struct xr_loc *loc, const char *fmt, ...)
 {
+	bool was_quiet = quiet;
 	va_list ap;
 
 	nwarnings++;
+	quiet = true;
 	va_start(ap, fmt);
 	emit(last_warning, sizeof(last_warning), "warning", loc, fmt, ap);
 	va_end(ap);
+	quiet = was_quiet;
+	if (nqueued < XR_WARNINGS_QUEUED)
+		memcpy(queued[nqueued++], last_warning, sizeof(last_warning));
+	else
+		noverflow++;
+}
+
+void xr_warnings_flush(bool print)
+{
+	unsigned int i;
+
+	for (i = 0; print && !quiet && i < nqueued; i++)
+		fprintf(stderr, "%s\n", queued[i]);
+	if (print && !quiet && noverflow)
+		fprintf(stderr, "xdp-reflector: warning: %u more warnings\n",
+			noverflow);
+	nqueued = 0;
+	noverflow = 0;
 }
 
 void xr_error_file(const char *file, const char *fmt, ...)
@@ -541,6 +569,42 @@ static void ydoc_free(struct ydoc *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* Offset of the first byte that does not start a valid UTF-8 sequence, or LEN. */
+static size_t utf8_invalid(const unsigned char *b, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t cp;
+
+	while (i < len) {
+		if (b[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (b[i] >= 0xc2 && b[i] <= 0xdf) {
+			n = 1;
+			cp = b[i] & 0x1f;
+		} else if (b[i] >= 0xe0 && b[i] <= 0xef) {
+			n = 2;
+			cp = b[i] & 0x0f;
+		} else if (b[i] >= 0xf0 && b[i] <= 0xf4) {
+			n = 3;
+			cp = b[i] & 0x07;
+		} else {
+			return i;
+		}
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (b[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (b[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 static int syntax_error(yaml_parser_t *p, const char *file,
 			const unsigned char *buf, size_t len)
 {
@@ -550,17 +614,26 @@ static int syntax_error(yaml_parser_t *p, const char *file,
 	if (p->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
 	if (p->error == YAML_READER_ERROR) {
-		for (i = 0; i < p->problem_offset && i < len; i++) {
+		size_t bad = utf8_invalid(buf, len);
+		size_t at = bad < len ? bad : p->problem_offset;
+
+		/* Columns count characters, as libyaml's marks do. */
+		for (i = 0; i < at && i < len; i++) {
 			if (buf[i] == '\n') {
 				loc.line++;
 				loc.col = 1;
-			} else {
+			} else if ((buf[i] & 0xc0) != 0x80) {
 				loc.col++;
 			}
 		}
-		xr_error_at(&loc,
-			    "the file is not valid UTF-8 text (%s); save it as UTF-8",
-			    p->problem ? p->problem : "unreadable");
+		if (bad < len)
+			xr_error_at(&loc,
+				    "the file is not valid UTF-8 text (byte 0x%02x); save it as UTF-8",
+				    buf[bad]);
+		else
+			xr_error_at(&loc,
+				    "YAML does not allow this character (%s); remove it",
+				    p->problem ? p->problem : "unreadable");
 		return -EINVAL;
 	}
 	loc.line = (unsigned int)p->problem_mark.line + 1;
@@ -749,6 +822,11 @@ static struct ynode *map_get(const struct ynode *map, const char *key)
 	return NULL;
 }
 
+static const char *const root_keys[] = { "name",     "description",
+					 "extends",  "allow",
+					 "features", "never_expose",
+					 "defaults", "remove" };
+
 /*
  * Keys of MAP must be words from KNOWN (when given) and appear once. WHAT
  * names the mapping in messages ("an entry", "the top level").
@@ -768,6 +846,9 @@ static int check_keys(const struct ynode *map, const char *const *known,
 				    what, kind_text(k));
 			return -EINVAL;
 		}
+		/* "x-..." at the top level: a place for anchors, ignored. */
+		if (known == root_keys && !strncmp(k->text, "x-", 2))
+			ok = true;
 		for (j = 0; known && j < nknown; j++)
 			if (!strcmp(k->text, known[j]))
 				ok = true;
@@ -1429,10 +1510,6 @@ static int parse_remove(struct xr_profile *p, const struct ynode *n)
 	return 0;
 }
 
-static const char *const root_keys[] = { "name",     "description",
-					 "extends",  "allow",
-					 "features", "never_expose",
-					 "defaults", "remove" };
 
 static int parse_root(struct pctx *c, const struct ynode *root)
 {
@@ -2251,10 +2328,10 @@ int xr_profile_load(const char *ref, struct xr_profile **out)
 		return -ENOMEM;
 	err = load_chain(ref, NULL, NULL, ch, out);
 	free(ch);
-	if (err)
-		return err;
-	err = validate(*out);
+	if (!err)
+		err = validate(*out);
 	if (err) {
+		xr_warnings_flush(false);
 		xr_profile_free(*out);
 		*out = NULL;
 	}

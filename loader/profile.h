@@ -166,6 +166,8 @@ void xr_warning_at(const struct xr_loc *loc, const char *fmt, ...)
 /* For errors about a file as a whole, before it has lines ("file: error: ..."). */
 void xr_error_file(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Print (PRINT) or drop the warnings held back until the profile proved good. */
+void xr_warnings_flush(bool print);
 const char *xr_last_error(void);
 const char *xr_last_warning(void);
 unsigned int xr_warning_count(void);

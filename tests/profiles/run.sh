@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The profile corpus: runs `xdp-reflector check` on every file and checks the
+# verdict. Directives are comment lines anywhere in a file:
+#
+#   bad/NAME.yaml   # expect: LINE:COL: SUBSTRING   (required)
+#                   # expect-file: PATH             (error is in another file,
+#                                                    relative to bad/)
+#                   # args: --enable F ...          (toggles for check)
+#   good/NAME.yaml  # args: ...
+#                   # json: PYTHON-EXPRESSION       (over `check --json`: j is
+#                     the object, R its rules, rule(proto, port) the rule
+#                     covering a port or None, spans(proto) its (first, last))
+#                   # stdout: SUBSTRING             (of the text output)
+#                   # warning: LINE:COL: SUBSTRING  (stderr must hold exactly
+#                                                    these warnings)
+#
+# A bad file must exit 2, print exactly one error, first on stderr, as
+# FILE:LINE:COL: error: ..., at the expected place, with the expected text,
+# and print nothing on stdout. A good file must exit 0 with an empty stderr
+# (warnings aside). Some cases are generated here (empty and oversize files).
+#
+# Prints "ok - NAME" / "not ok - NAME" per case and ends with
+# "RESULT: N passed, N failed, N skipped"; exits 1 on any failure.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+XR_BIN=${XR_BIN:-build/xdp-reflector}
+CORPUS=tests/profiles
+# Built-in profiles come from this tree, whatever is installed.
+export XDP_REFLECTOR_PROFILE_DIR=${XDP_REFLECTOR_PROFILE_DIR:-$ROOT/policies}
+
+passed=0
+failed=0
+skipped=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() {
+	echo "ok - $1"
+	passed=$((passed + 1))
+}
+
+not_ok() {
+	echo "not ok - $1"
+	shift
+	local why
+	for why in "$@"; do
+		echo "#   $why"
+	done
+	failed=$((failed + 1))
+}
+
+directive() { # FILE NAME: first value of "# NAME: value"
+	sed -n "s/^# $2: //p" "$1" | head -n 1
+}
+
+# run_check FILE ARGS...: stdout, stderr and exit code into $TMP.
+run_check() {
+	"$XR_BIN" check "$@" >"$TMP/out" 2>"$TMP/err"
+	echo $? >"$TMP/rc"
+}
+
+# expect_error NAME SHOWN LOC SUBSTRING: judge the last run_check of a bad case.
+expect_error() {
+	local name=$1 shown=$2 loc=$3 want=$4 rc first nerr
+	local why=()
+
+	rc=$(cat "$TMP/rc")
+	first=$(head -n 1 "$TMP/err")
+	nerr=$(grep -c ': error: ' "$TMP/err")
+	[ "$rc" = 2 ] || why+=("exit code $rc, expected 2")
+	if ! [[ "$first" =~ ^[^[:space:]]+:[0-9]+:[0-9]+:\ error:\  ]]; then
+		why+=("error lacks its FILE:LINE:COL location: '$first'")
+	elif [[ "$first" != "$shown:$loc: error: "* ]]; then
+		why+=("error at '${first%%: error:*}', expected '$shown:$loc'")
+	fi
+	[[ "$first" == *"$want"* ]] || why+=("error does not say '$want': '$first'")
+	[ "$nerr" = 1 ] || why+=("$nerr error lines, expected exactly one")
+	[ -s "$TMP/out" ] && why+=("stdout not empty: $(head -c 200 "$TMP/out")")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "$name"
+	else
+		not_ok "$name" "${why[@]}"
+	fi
+}
+
+if [ ! -x "$XR_BIN" ]; then
+	not_ok "binary $XR_BIN exists" "build it with make, or set XR_BIN"
+	echo "RESULT: $passed passed, $failed failed, $skipped skipped"
+	exit 1
+fi
+
+# ---- bad/: each must fail where it says -------------------------------------
+for f in "$CORPUS"/bad/*.yaml; do
+	name=${f#"$CORPUS"/}
+	expect=$(directive "$f" expect)
+	if [ -z "$expect" ]; then
+		not_ok "$name" "no '# expect: LINE:COL: text' line"
+		continue
+	fi
+	loc=${expect%%: *}
+	want=${expect#*: }
+	shown=$f
+	other=$(directive "$f" expect-file)
+	[ -n "$other" ] && shown=$(dirname "$f")/$other
+	# shellcheck disable=SC2046 # args are words by design
+	run_check "$f" $(directive "$f" args)
+	expect_error "$name" "$shown" "$loc" "$want"
+done
+
+# ---- good/: each must pass, and show what it says ----------------------------
+cat >"$TMP/judge.py" <<'EOF'
+import json, sys
+
+j = json.load(open(sys.argv[1]))
+R = j["rules"]
+
+
+def rule(proto, port):
+    return next((r for r in R if r["protocol"] == proto
+                 and r["first_port"] <= port <= r["last_port"]), None)
+
+
+def spans(proto):
+    return [(r["first_port"], r["last_port"]) for r in R
+            if r["protocol"] == proto]
+
+
+bad = 0
+for expr in open(sys.argv[2], encoding="utf-8").read().splitlines():
+    try:
+        good = eval(expr)
+    except Exception as e:  # a broken expression fails the case
+        good = False
+        expr += "  (" + repr(e) + ")"
+    if not good:
+        print("json: " + expr)
+        bad += 1
+sys.exit(1 if bad else 0)
+EOF
+
+for f in "$CORPUS"/good/*.yaml; do
+	name=${f#"$CORPUS"/}
+	why=()
+	# shellcheck disable=SC2207 # args are words by design
+	args=($(directive "$f" args))
+	run_check "$f" "${args[@]}"
+	rc=$(cat "$TMP/rc")
+	[ "$rc" = 0 ] || why+=("exit code $rc, expected 0: $(head -n 1 "$TMP/err")")
+	cp "$TMP/out" "$TMP/text"
+	# Warnings: exactly the expected ones, each located.
+	sed -n 's/^# warning: //p' "$f" >"$TMP/warnings"
+	nwarn=$(wc -l <"$TMP/warnings")
+	nerrlines=$(wc -l <"$TMP/err")
+	while IFS= read -r w; do
+		loc=${w%%: *}
+		want=${w#*: }
+		grep -qF -- "$f:$loc: warning: " "$TMP/err" ||
+			why+=("no warning at $f:$loc")
+		grep -F -- "$f:$loc: warning: " "$TMP/err" | grep -qF -- "$want" ||
+			why+=("warning at $loc does not say '$want'")
+	done <"$TMP/warnings"
+	[ "$rc" != 0 ] || [ "$nerrlines" = "$nwarn" ] ||
+		why+=("stderr has $nerrlines lines, expected $nwarn: $(head -n 1 "$TMP/err")")
+	while IFS= read -r s; do
+		grep -qF -- "$s" "$TMP/text" || why+=("stdout lacks '$s'")
+	done < <(sed -n 's/^# stdout: //p' "$f")
+	sed -n 's/^# json: //p' "$f" >"$TMP/exprs"
+	if [ -s "$TMP/exprs" ]; then
+		run_check "$f" "${args[@]}" --json
+		if [ "$(cat "$TMP/rc")" != 0 ]; then
+			why+=("--json exit code $(cat "$TMP/rc")")
+		elif ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" 2>/dev/null; then
+			why+=("--json output is not one JSON document")
+		elif ! res=$(python3 "$TMP/judge.py" "$TMP/out" "$TMP/exprs"); then
+			while IFS= read -r line; do why+=("$line"); done <<<"$res"
+		fi
+	fi
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "$name"
+	else
+		not_ok "$name" "${why[@]}"
+	fi
+done
+
+# ---- generated: what cannot be a file in the corpus --------------------------
+: >"$TMP/zero.yaml"
+run_check "$TMP/zero.yaml"
+expect_error "generated/zero-bytes" "$TMP/zero.yaml" 1:1 "the profile is empty"
+
+# One byte over the 1 MiB limit: refused before parsing.
+{
+	printf 'name: huge\n'
+	head -c $((1024 * 1024 - 11)) /dev/zero | tr '\0' '#'
+	printf '\n'
+} >"$TMP/huge.yaml"
+run_check "$TMP/huge.yaml"
+expect_error "generated/over-1MiB" "$TMP/huge.yaml" 1:1 "larger than 1048576 bytes"
+
+# Exactly 1 MiB is still accepted.
+head='name: big
+allow: [{service: Caddy HTTPS, protocol: tcp, port: 443}]
+'
+{
+	printf '%s' "$head"
+	head -c $((1024 * 1024 - ${#head} - 1)) /dev/zero | tr '\0' '#'
+	printf '\n'
+} >"$TMP/big.yaml"
+run_check "$TMP/big.yaml"
+if [ "$(stat -c %s "$TMP/big.yaml")" = 1048576 ] && [ "$(cat "$TMP/rc")" = 0 ]; then
+	ok "generated/exactly-1MiB"
+else
+	not_ok "generated/exactly-1MiB" "size $(stat -c %s "$TMP/big.yaml"), exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
+fi
+
+# A quoted value in a message is clipped, however long the profile text is.
+{
+	printf 'name: long\nallow:\n  - {service: x, protocol: tcp, port: "'
+	head -c 5000 /dev/zero | tr '\0' '9'
+	printf '"}\n'
+} >"$TMP/long.yaml"
+run_check "$TMP/long.yaml"
+expect_error "generated/long-value-clipped" "$TMP/long.yaml" 3:39 "is above 65535"
+len=$(head -n 1 "$TMP/err" | wc -c)
+if [ "$len" -lt 400 ]; then
+	ok "generated/long-value-clipped-length"
+else
+	not_ok "generated/long-value-clipped-length" "error line is $len bytes"
+fi
+
+# Unknown built-in names and missing files: usage errors (exit 2), one line.
+run_check no-such-profile
+if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "no such built-in profile" "$TMP/err" &&
+	grep -q "reflector-caddy" "$TMP/err"; then
+	ok "generated/unknown-builtin"
+else
+	not_ok "generated/unknown-builtin" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
+fi
+run_check "$TMP/missing.yaml"
+if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "^$TMP/missing.yaml: error: cannot open" "$TMP/err"; then
+	ok "generated/missing-file"
+else
+	not_ok "generated/missing-file" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
+fi
+mkdir "$TMP/dir.yaml"
+run_check "$TMP/dir.yaml"
+if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "not a regular file" "$TMP/err"; then
+	ok "generated/directory"
+else
+	not_ok "generated/directory" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
+fi
+
+echo "RESULT: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
