@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+# Network-namespace harness of the end-to-end suites. A server namespace
+# (the filter on its veth) and a client namespace joined by one veth pair,
+# IPv4 and IPv6, a private bpffs for the pins, and a trap that removes all
+# of it - namespaces, veths, XDP, pins, processes we started - on every exit.
+#
+#   . "$(dirname "$0")/lib.sh"; e2e_setup
+#   srv CMD...     run CMD in the server namespace (nsenter: keeps our bpffs)
+#   cli CMD...     run CMD in the client namespace
+#   xr ARGS...     the loader in the server namespace with our pin dir
+#   bg_srv CMD...  start CMD in the background in the server namespace
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+PEER="python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/peer.py"
+
+SRV_NS=xr-e2e-s-$$
+CLI_NS=xr-e2e-c-$$
+SRV_IF=xrs$$
+CLI_IF=xrc$$
+SRV4=192.0.2.1
+CLI4=192.0.2.2
+CLI4_OTHER=192.0.2.3
+SRV6=2001:db8:1::1
+CLI6=2001:db8:1::2
+PINS=""
+BG_PIDS=()
+E2E_TMP=$(mktemp -d)
+
+srv() { nsenter --net=/run/netns/$SRV_NS "$@"; }
+cli() { nsenter --net=/run/netns/$CLI_NS "$@"; }
+xr() { srv "$XR_BIN" "$@" --pin-dir "$PINS"; }
+
+# nsenter execs CMD in place, so $! is CMD itself and can be signalled.
+bg_srv() {
+	nsenter --net=/run/netns/$SRV_NS "$@" &
+	BG_PIDS+=($!)
+}
+
+e2e_cleanup() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	if [ -n "$PINS" ]; then
+		for d in "$PINS"/*/; do
+			[ -d "$d" ] && srv "$XR_BIN" detach "$(basename "$d")" --pin-dir "$PINS" >/dev/null 2>&1
+		done
+		umount "$PINS" 2>/dev/null
+		rmdir "$PINS" 2>/dev/null
+	fi
+	ip netns del $SRV_NS 2>/dev/null
+	ip netns del $CLI_NS 2>/dev/null
+	rm -rf "$E2E_TMP"
+}
+
+e2e_setup() {
+	need_root
+	trap 'e2e_cleanup' EXIT
+	trap 'exit 130' INT TERM
+	ip netns add $SRV_NS && ip netns add $CLI_NS &&
+		ip link add $SRV_IF netns $SRV_NS type veth peer name $CLI_IF netns $CLI_NS &&
+		ip -n $SRV_NS addr add $SRV4/24 dev $SRV_IF &&
+		ip -n $CLI_NS addr add $CLI4/24 dev $CLI_IF &&
+		ip -n $CLI_NS addr add $CLI4_OTHER/24 dev $CLI_IF &&
+		ip -n $SRV_NS addr add $SRV6/64 dev $SRV_IF nodad &&
+		ip -n $CLI_NS addr add $CLI6/64 dev $CLI_IF nodad &&
+		ip -n $SRV_NS link set $SRV_IF up && ip -n $CLI_NS link set $CLI_IF up &&
+		ip -n $SRV_NS link set lo up && ip -n $CLI_NS link set lo up ||
+		{ echo "e2e: cannot create namespaces" >&2; exit 1; }
+	PINS=$(mktemp -d)
+	mount -t bpf bpf "$PINS" || { echo "e2e: cannot mount bpffs" >&2; exit 1; }
+}
+
+# Start listeners in the server namespace and wait until they are bound.
+start_server() {
+	local ready=$E2E_TMP/ready.$RANDOM
+	bg_srv $PEER serve --ready "$ready" "$@"
+	for _ in $(seq 50); do [ -f "$ready" ] && return 0; sleep 0.1; done
+	echo "e2e: server did not start" >&2
+	return 1
+}
+
+# Stop the listeners started by start_server (they write their counts).
+stop_servers() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	BG_PIDS=()
+}
+
+# Exit status of a client action as a word: ok / timeout / refused.
+verdict_of() {
+	"$@" >/dev/null 2>&1
+	case $? in 0) echo ok ;; 1) echo timeout ;; *) echo refused ;; esac
+}
+
+# A counter read from the pins with bpftool (not through `stats`):
+#   counter port tcp|udp PORT FIELD      counter class NAME FIELD
+counter() {
+	python3 "$(dirname "${BASH_SOURCE[0]}")/counters.py" "$PINS/$SRV_IF" "$@"
+}
+
+# Snapshot of what `ip -d link show` and the pins look like (failure paths).
+host_state() {
+	{
+		srv ip -d link show "$SRV_IF" | sed 's/ qlen [0-9]*//'
+		srv tc filter show dev "$SRV_IF" egress
+		find "$PINS" -mindepth 1 | sort
+		xr status --json 2>/dev/null
+	} 2>&1
+}

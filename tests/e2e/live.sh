@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# reflector-caddy on a real veth: real TCP/UDP clients over IPv4 and IPv6,
+# neighbour discovery after a flush, ping and the ICMP errors path-MTU
+# discovery needs, a source-restricted dashboard, and counters equal to
+# what the clients sent.
+. "$(dirname "$0")/lib.sh"
+e2e_setup
+
+start_server --tcp 443,80,7881,5432,6379,3000,1250,8888 --udp 44250,5432,40000 \
+	--counts "$E2E_TMP/counts.json"
+
+# Without the filter every listener answers: the checks below can fail.
+expect_eq "without filter: tcp 5432 answers" "$(verdict_of cli $PEER tcp $SRV4 5432)" ok
+expect_eq "without filter: udp 40000 answers" "$(verdict_of cli $PEER udp $SRV4 40000)" ok
+
+check "load reflector-caddy (native)" xr load $SRV_IF reflector-caddy
+expect_eq "status says native" "$(xr status $SRV_IF --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["mode"])')" native
+
+for fam in 4 6; do
+	[ $fam = 4 ] && host=$SRV4 || host=$SRV6
+	for port in 443 80 7881; do
+		expect_eq "v$fam tcp $port connects" "$(verdict_of cli $PEER tcp $host $port)" ok
+	done
+	for port in 5432 6379 3000 1250; do
+		# A timeout, not a refusal: the SYN never reached the stack.
+		expect_eq "v$fam tcp $port times out" "$(verdict_of cli $PEER tcp $host $port --timeout 0.7)" timeout
+	done
+	expect_eq "v$fam udp 44250 echoes" "$(verdict_of cli $PEER udp $host 44250)" ok
+	for port in 5432 40000; do
+		expect_eq "v$fam udp $port gets no echo" "$(verdict_of cli $PEER udp $host $port --timeout 0.5)" timeout
+	done
+done
+
+# Neighbour discovery: the host stays reachable after its caches empty.
+srv ip neigh flush all
+cli ip neigh flush all
+expect_eq "after neigh flush: v4 tcp 443 connects (ARP)" "$(verdict_of cli $PEER tcp $SRV4 443)" ok
+expect_eq "after neigh flush: v6 tcp 443 connects (ND)" "$(verdict_of cli $PEER tcp $SRV6 443)" ok
+check "ping v4 passes" cli ping -c 1 -W 1 $SRV4
+check "ping v6 passes" cli ping -6 -c 1 -W 1 $SRV6
+
+# A profile that drops echo requests: ping fails, everything else stays.
+cat >"$E2E_TMP/noecho.yaml" <<'YAML'
+name: site-noecho
+extends: reflector-caddy
+defaults:
+  echo_requests: drop
+YAML
+check "reload: echo requests dropped" xr reload $SRV_IF "$E2E_TMP/noecho.yaml"
+if cli ping -c 1 -W 1 $SRV4 >/dev/null 2>&1; then not_ok "ping v4 dropped by profile"; else ok "ping v4 dropped by profile"; fi
+if cli ping -6 -c 1 -W 1 $SRV6 >/dev/null 2>&1; then not_ok "ping v6 dropped by profile"; else ok "ping v6 dropped by profile"; fi
+srv ip neigh flush all
+cli ip neigh flush all
+expect_eq "no echo, after neigh flush: v4 tcp 443 connects" "$(verdict_of cli $PEER tcp $SRV4 443)" ok
+expect_eq "no echo, after neigh flush: v6 tcp 443 connects" "$(verdict_of cli $PEER tcp $SRV6 443)" ok
+
+# Path-MTU discovery: the ICMP errors reach the server's stack even now.
+# The kernel records the smaller path MTU towards the client it names.
+cli $PEER toobig $SRV4 $SRV4 $CLI4 1300
+sleep 0.2
+if srv ip route get $CLI4 | grep -q "mtu 1300"; then ok "fragmentation-needed reached the server (pmtu 1300)"
+else not_ok "fragmentation-needed reached the server (pmtu 1300)" "$(srv ip route get $CLI4)"; fi
+cli $PEER toobig $SRV6 $SRV6 $CLI6 1400
+sleep 0.2
+if srv ip -6 route get $CLI6 | grep -q "mtu 1400"; then ok "packet-too-big reached the server (pmtu 1400)"
+else not_ok "packet-too-big reached the server (pmtu 1400)" "$(srv ip -6 route get $CLI6)"; fi
+
+# The dashboard, open only to one address of the client namespace.
+check "reload: dashboard from $CLI4 and $CLI6 only" xr reload $SRV_IF reflector-caddy \
+	--enable dashboard --source dashboard=$CLI4/32 --source dashboard=$CLI6/128
+expect_eq "dashboard reachable from $CLI4" "$(verdict_of cli $PEER tcp $SRV4 8888 --bind $CLI4)" ok
+expect_eq "dashboard not from $CLI4_OTHER" "$(verdict_of cli $PEER tcp $SRV4 8888 --bind $CLI4_OTHER --timeout 0.7)" timeout
+expect_eq "dashboard reachable from $CLI6" "$(verdict_of cli $PEER tcp $SRV6 8888 --bind $CLI6)" ok
+cli ip addr add 2001:db8:1::3/64 dev $CLI_IF nodad
+expect_eq "dashboard not from 2001:db8:1::3" "$(verdict_of cli $PEER tcp $SRV6 8888 --bind 2001:db8:1::3 --timeout 0.7)" timeout
+
+# Counters equal what the clients sent: K datagrams to an open port, M to a
+# closed one, exact sizes (Ethernet 14 + IPv4 20 + UDP 8 + payload).
+K=300 M=200 SIZE=100
+p0=$(counter port udp 44250 pass_packets) b0=$(counter port udp 44250 pass_bytes)
+d0=$(counter port udp 5432 drop_packets) db0=$(counter port udp 5432 drop_bytes)
+cli $PEER send $SRV4 44250 --count $K --size $SIZE --pps 5000 >/dev/null
+cli $PEER send $SRV4 5432 --count $M --size $SIZE --pps 5000 >/dev/null
+sleep 0.3
+expect_eq "udp 44250 passed packets = sent" $(($(counter port udp 44250 pass_packets) - p0)) $K
+expect_eq "udp 44250 passed bytes = sent frames" $(($(counter port udp 44250 pass_bytes) - b0)) $((K * (14 + 20 + 8 + SIZE)))
+expect_eq "udp 5432 dropped packets = sent" $(($(counter port udp 5432 drop_packets) - d0)) $M
+expect_eq "udp 5432 dropped bytes = sent frames" $(($(counter port udp 5432 drop_bytes) - db0)) $((M * (14 + 20 + 8 + SIZE)))
+expect_eq "udp 5432 never passed" "$(counter port udp 5432 pass_packets)" 0
+expect_eq "tcp 6379 never passed" "$(counter port tcp 6379 pass_packets)" 0
+expect_eq "nothing malformed" "$(counter class malformed drop_packets)" 0
+
+stop_servers
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["udp"]; print(d["44250"], d["5432"])' "$E2E_TMP/counts.json")
+# 44250: the v4 and v6 probes plus K; 5432: nothing ever reached it.
+expect_eq "receiver: 44250 got v4+v6 probes + K, 5432 got nothing" "$got" "$((2 + K)) 0"
+
+finish

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Real TCP/UDP endpoints for the end-to-end tests (stdlib only).
+
+  peer.py serve [--tcp P,..] [--udp P,..] [--lifetime S] [--counts FILE]
+      listen on IPv4 and IPv6; accept TCP, echo UDP; on SIGTERM or after
+      LIFETIME seconds write {"udp": {port: datagrams}} to FILE
+  peer.py tcp HOST PORT [--timeout S] [--sport P]
+      exit 0 connected, 1 timed out (SYN dropped), 2 refused/other error
+  peer.py udp HOST PORT [--timeout S] [--size N] [--sport P]
+      send one datagram, exit 0 when the echo comes back, 1 otherwise
+  peer.py send HOST PORT,.. --count N [--size N] [--pps R]
+      send N datagrams to each port, paced; print {"sent": {port: N}}
+  peer.py toobig HOST ORIG_SRC ORIG_DST MTU
+      send HOST an ICMP fragmentation-needed (IPv4) or packet-too-big
+      (IPv6) about an echo request ORIG_SRC -> ORIG_DST
+Every loop is bounded by a count and a time.
+"""
+import argparse
+import json
+import selectors
+import signal
+import socket
+import sys
+import time
+
+
+def family_of(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def ports(text):
+    return [int(p) for p in text.split(",") if p] if text else []
+
+
+def serve(a):
+    sel = selectors.DefaultSelector()
+    counts = {p: 0 for p in a.udp}
+    for p in a.tcp:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", p))
+        s.listen(128)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("tcp", p))
+    for p in a.udp:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        s.bind(("::", p))
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("udp", p))
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    if a.ready:
+        open(a.ready, "w").close()
+    deadline = time.monotonic() + a.lifetime
+    while not stop and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.2):
+            kind, port = key.data
+            sock = key.fileobj
+            try:
+                if kind == "tcp":
+                    conn, _ = sock.accept()
+                    conn.close()
+                    continue
+                for _ in range(256):
+                    data, peer = sock.recvfrom(65535)
+                    counts[port] += 1
+                    if not a.no_echo:
+                        sock.sendto(data, peer)
+            except (BlockingIOError, InterruptedError):
+                pass
+    # Drain what already arrived before counting.
+    for key, _ in sel.select(timeout=0.3):
+        kind, port = key.data
+        if kind != "udp":
+            continue
+        try:
+            while True:
+                key.fileobj.recvfrom(65535)
+                counts[port] += 1
+        except BlockingIOError:
+            pass
+    if a.counts:
+        with open(a.counts, "w") as f:
+            json.dump({"udp": counts}, f)
+    return 0
+
+
+def bind_sport(s, host, sport, addr=None):
+    if sport or addr:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr or ("::" if ":" in host else "0.0.0.0"), sport))
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def toobig(a):
+    """The ICMP error path-MTU discovery depends on, about a packet the
+    host at HOST sent: an echo reply (IPv4: the kernel acts on an error
+    about its own echo reply without a socket) or an echo request (IPv6)."""
+    echo = bytes([128 if ":" in a.host else 0, 0, 0, 0, 0, 1, 0, 1])
+    if ":" in a.host:
+        inner = (bytes([0x60, 0, 0, 0]) + (len(echo)).to_bytes(2, "big")
+                 + bytes([58, 64]) + socket.inet_pton(socket.AF_INET6, a.orig_src)
+                 + socket.inet_pton(socket.AF_INET6, a.orig_dst) + echo)
+        msg = bytes([2, 0, 0, 0]) + a.mtu.to_bytes(4, "big") + inner
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    else:
+        hdr = bytearray(bytes([0x45, 0]) + (20 + len(echo)).to_bytes(2, "big")
+                        + bytes([0, 1, 0, 0, 64, 1, 0, 0])
+                        + socket.inet_aton(a.orig_src) + socket.inet_aton(a.orig_dst))
+        hdr[10:12] = checksum(bytes(hdr)).to_bytes(2, "big")
+        body = bytearray(bytes([3, 4, 0, 0, 0, 0]) + a.mtu.to_bytes(2, "big")
+                         + bytes(hdr) + echo)
+        body[2:4] = checksum(bytes(body)).to_bytes(2, "big")
+        msg = bytes(body)
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.sendto(msg, (a.host, 0))
+    s.close()
+    return 0
+
+
+def tcp(a):
+    s = socket.socket(family_of(a.host), socket.SOCK_STREAM)
+    bind_sport(s, a.host, a.sport, a.bind)
+    s.settimeout(a.timeout)
+    try:
+        s.connect((a.host, a.port))
+        return 0
+    except socket.timeout:
+        return 1
+    except OSError:
+        return 2
+    finally:
+        s.close()
+
+
+def udp(a):
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    bind_sport(s, a.host, a.sport, a.bind)
+    s.settimeout(a.timeout)
+    try:
+        s.sendto(b"x" * a.size, (a.host, a.port))
+        s.recvfrom(65535)
+        return 0
+    except (socket.timeout, ConnectionRefusedError):
+        return 1
+    finally:
+        s.close()
+
+
+def send(a):
+    s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
+    payload = b"y" * a.size
+    targets = ports(a.ports)
+    sent = {p: 0 for p in targets}
+    gap = 1.0 / a.pps if a.pps else 0
+    start = time.monotonic()
+    n = 0
+    for i in range(a.count):
+        for p in targets:
+            s.sendto(payload, (a.host, p))
+            sent[p] += 1
+            n += 1
+        if gap and n % 64 == 0:
+            ahead = start + n * gap - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+        if time.monotonic() - start > a.max_seconds:
+            break
+    print(json.dumps({"sent": sent}))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("serve")
+    p.add_argument("--tcp", type=ports, default=[])
+    p.add_argument("--udp", type=ports, default=[])
+    p.add_argument("--lifetime", type=float, default=120)
+    p.add_argument("--counts")
+    p.add_argument("--ready")
+    p.add_argument("--no-echo", action="store_true")
+    for name in ("tcp", "udp"):
+        p = sub.add_parser(name)
+        p.add_argument("host")
+        p.add_argument("port", type=int)
+        p.add_argument("--timeout", type=float, default=1.0)
+        p.add_argument("--size", type=int, default=32)
+        p.add_argument("--sport", type=int, default=0)
+        p.add_argument("--bind", help="source address")
+    p = sub.add_parser("send")
+    p.add_argument("host")
+    p.add_argument("ports")
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--pps", type=float, default=0)
+    p.add_argument("--max-seconds", type=float, default=60)
+    p = sub.add_parser("toobig")
+    p.add_argument("host")
+    p.add_argument("orig_src")
+    p.add_argument("orig_dst")
+    p.add_argument("mtu", type=int)
+    a = ap.parse_args()
+    return {"serve": serve, "tcp": tcp, "udp": udp, "send": send,
+            "toobig": toobig}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
