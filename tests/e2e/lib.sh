@@ -9,6 +9,7 @@
 #   cli CMD...     run CMD in the client namespace
 #   xr ARGS...     the loader in the server namespace with our pin dir
 #   bg_srv CMD...  start CMD in the background in the server namespace
+#   bg_cli CMD...  the same in the client namespace (PID in BG_PID)
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 PEER="python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/peer.py"
@@ -33,6 +34,13 @@ xr() { srv "$XR_BIN" "$@" --pin-dir "$PINS"; }
 # nsenter execs CMD in place, so $! is CMD itself and can be signalled.
 bg_srv() {
 	nsenter --net=/run/netns/$SRV_NS "$@" &
+	BG_PIDS+=($!)
+}
+
+# Start CMD in the client namespace in the background; its PID is BG_PID.
+bg_cli() {
+	nsenter --net=/run/netns/$CLI_NS "$@" &
+	BG_PID=$!
 	BG_PIDS+=($!)
 }
 

@@ -168,7 +168,11 @@ def send(a):
     gap = 1.0 / a.pps if a.pps else 0
     start = time.monotonic()
     n = 0
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     for i in range(a.count):
+        if stop:
+            break
         for p in targets:
             s.sendto(payload, (a.host, p))
             sent[p] += 1
@@ -179,7 +183,7 @@ def send(a):
                 time.sleep(ahead)
         if time.monotonic() - start > a.max_seconds:
             break
-    print(json.dumps({"sent": sent}))
+    print(json.dumps({"sent": sent}), flush=True)
     return 0
 
 
