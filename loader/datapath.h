@@ -16,7 +16,8 @@
 
 /* File descriptors of one interface's pinned objects. */
 struct xr_maps {
-	int config, ports, sources, port_stats, class_stats, rules, meta, link;
+	int config, ports, sources, port_stats, class_stats, rules, meta,
+		flows, flow_ports, link;
 };
 
 struct xr_xdp_info {
