@@ -19,7 +19,8 @@
 # A bad file must exit 2, print exactly one error, first on stderr, as
 # FILE:LINE:COL: error: ..., at the expected place, with the expected text,
 # and print nothing on stdout. A good file must exit 0 with an empty stderr
-# (warnings aside). Some cases are generated here (empty and oversize files).
+# (warnings aside). Some cases are generated here (empty and oversize files),
+# and the complete example of policies/README.md is checked too.
 #
 # Prints "ok - NAME" / "not ok - NAME" per case and ends with
 # "RESULT: N passed, N failed, N skipped"; exits 1 on any failure.
@@ -251,6 +252,29 @@ if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "not a regular file" "$TMP/err"; then
 	ok "generated/directory"
 else
 	not_ok "generated/directory" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
+fi
+
+# ---- the documentation's complete example compiles, and opens what it says ---
+python3 - policies/README.md >"$TMP/example.yaml" <<'EOF'
+import sys
+doc = open(sys.argv[1], encoding="utf-8").read()
+print(doc.split("## A complete example")[1].split("```yaml\n")[1].split("```")[0], end="")
+EOF
+run_check "$TMP/example.yaml" --enable turn --json
+if [ "$(cat "$TMP/rc")" = 0 ] && python3 - "$TMP/out" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+got = sorted((r["protocol"], r["first_port"], r["last_port"]) for r in j["rules"])
+want = sorted([("tcp", 443, 443), ("tcp", 7881, 7881), ("tcp", 8888, 8888),
+               ("tcp", 9100, 9100), ("tcp", 22, 22), ("tcp", 3478, 3478),
+               ("udp", 3478, 3478), ("udp", 44200, 44300),
+               ("udp", 49160, 49200)])
+assert got == want, got
+EOF
+then
+	ok "policies/README.md: the complete example"
+else
+	not_ok "policies/README.md: the complete example" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
 fi
 
 echo "RESULT: $passed passed, $failed failed, $skipped skipped"
