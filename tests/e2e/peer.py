@@ -11,6 +11,12 @@
       send one datagram, exit 0 when the echo comes back, 1 otherwise
   peer.py send HOST PORT,.. --count N [--size N] [--pps R]
       send N datagrams to each port, paced; print {"sent": {port: N}}
+  peer.py session HOST PORT --sport P [--tcp] [--hold S] [--ready FILE]
+      the host's own client: open a flow to HOST:PORT from local port P,
+      get the answer, then hold the socket S seconds counting what else
+      arrives on it; print {"answered": bool, "others": N}
+  peer.py rawtcp HOST DPORT --sport P [--flags SA...]
+      send one bare TCP segment with the given flags (no handshake)
   peer.py toobig HOST ORIG_SRC ORIG_DST MTU
       send HOST an ICMP fragmentation-needed (IPv4) or packet-too-big
       (IPv6) about an echo request ORIG_SRC -> ORIG_DST
@@ -53,12 +59,17 @@ def serve(a):
         sel.register(s, selectors.EVENT_READ, ("udp", p))
 
     stop = []
+    late = []  # (when, sock, data, peer): the --late-echo answers
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     if a.ready:
         open(a.ready, "w").close()
     deadline = time.monotonic() + a.lifetime
     while not stop and time.monotonic() < deadline:
-        for key, _ in sel.select(timeout=0.2):
+        now = time.monotonic()
+        for item in [x for x in late if x[0] <= now]:
+            late.remove(item)
+            item[1].sendto(item[2], item[3])
+        for key, _ in sel.select(timeout=0.1):
             kind, port = key.data
             sock = key.fileobj
             try:
@@ -71,6 +82,8 @@ def serve(a):
                     counts[port] += 1
                     if not a.no_echo:
                         sock.sendto(data, peer)
+                    if a.late_echo:
+                        late.append((time.monotonic() + a.late_echo, sock, data, peer))
             except (BlockingIOError, InterruptedError):
                 pass
     # Drain what already arrived before counting.
@@ -187,6 +200,68 @@ def send(a):
     return 0
 
 
+def session(a):
+    fam = family_of(a.host)
+    out = {"answered": False, "others": 0}
+    if a.tcp:
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        bind_sport(s, a.host, a.sport)
+        s.settimeout(a.timeout)
+        try:
+            s.connect((a.host, a.port))  # the SYN-ACK is a reply
+            out["answered"] = True
+        except OSError:
+            pass
+    else:
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        bind_sport(s, a.host, a.sport)
+        s.settimeout(a.timeout)
+        s.sendto(b"query", (a.host, a.port))
+        try:
+            s.recvfrom(65535)
+            out["answered"] = True
+        except socket.timeout:
+            pass
+    if a.ready:
+        open(a.ready, "w").close()
+    deadline = time.monotonic() + a.hold
+    while not a.tcp and time.monotonic() < deadline:
+        s.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            s.recvfrom(65535)
+            out["others"] += 1
+        except socket.timeout:
+            break
+    if a.tcp and a.hold:
+        time.sleep(a.hold)
+    s.close()
+    print(json.dumps(out), flush=True)
+    return 0 if out["answered"] else 1
+
+
+def rawtcp(a):
+    """One TCP segment with chosen flags: what a spoofer or a late packet is."""
+    flags = sum({"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}[c] for c in a.flags)
+    fam = family_of(a.host)
+    s = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.connect((a.host, 0))
+    src = s.getsockname()[0]
+    hdr = bytearray(a.sport.to_bytes(2, "big") + a.dport.to_bytes(2, "big")
+                    + (12345).to_bytes(4, "big") + (1).to_bytes(4, "big")
+                    + bytes([5 << 4, flags]) + (65535).to_bytes(2, "big")
+                    + bytes(4))
+    if fam == socket.AF_INET:
+        pseudo = (socket.inet_aton(src) + socket.inet_aton(a.host)
+                  + bytes([0, 6]) + len(hdr).to_bytes(2, "big"))
+    else:
+        pseudo = (socket.inet_pton(fam, src) + socket.inet_pton(fam, a.host)
+                  + len(hdr).to_bytes(4, "big") + bytes([0, 0, 0, 6]))
+    hdr[16:18] = checksum(pseudo + bytes(hdr)).to_bytes(2, "big")
+    s.send(bytes(hdr))
+    s.close()
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -197,6 +272,8 @@ def main():
     p.add_argument("--counts")
     p.add_argument("--ready")
     p.add_argument("--no-echo", action="store_true")
+    p.add_argument("--late-echo", type=float, default=0,
+                   help="echo each datagram again after this many seconds")
     for name in ("tcp", "udp"):
         p = sub.add_parser(name)
         p.add_argument("host")
@@ -212,6 +289,19 @@ def main():
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--pps", type=float, default=0)
     p.add_argument("--max-seconds", type=float, default=60)
+    p = sub.add_parser("session")
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--tcp", action="store_true")
+    p.add_argument("--hold", type=float, default=0)
+    p.add_argument("--timeout", type=float, default=1.0)
+    p.add_argument("--ready")
+    p = sub.add_parser("rawtcp")
+    p.add_argument("host")
+    p.add_argument("dport", type=int)
+    p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--flags", default="A")
     p = sub.add_parser("toobig")
     p.add_argument("host")
     p.add_argument("orig_src")
@@ -219,7 +309,7 @@ def main():
     p.add_argument("mtu", type=int)
     a = ap.parse_args()
     return {"serve": serve, "tcp": tcp, "udp": udp, "send": send,
-            "toobig": toobig}[a.cmd](a)
+            "session": session, "rawtcp": rawtcp, "toobig": toobig}[a.cmd](a)
 
 
 if __name__ == "__main__":
