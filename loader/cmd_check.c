@@ -46,8 +46,7 @@ static void sources_text(const struct xr_rule *r, char *buf, size_t len)
 		int w;
 
 		xr_cidr_format(&r->sources[i], one, sizeof(one));
-		w = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
-			     one);
+		w = snprintf(buf + used, len - used, "%s%s", i ? "," : "", one);
 		if (w < 0)
 			break;
 		used += (size_t)w;
@@ -125,7 +124,8 @@ static void check_table(const struct xr_policy *p)
 		       wsrc, src, r->feature[0] ? r->feature : "-");
 	}
 	if (!p->nrules)
-		printf("(no ports open: only replies, ICMP and the classes below pass)\n");
+		printf("(no ports open: only replies, ICMP and the classes "
+		       "below pass)\n");
 	if (p->nfeatures) {
 		int wname = 0;
 
@@ -134,8 +134,7 @@ static void check_table(const struct xr_policy *p)
 				wname = (int)strlen(p->features[i].name);
 		printf("features:\n");
 		for (i = 0; i < p->nfeatures; i++)
-			printf("  %-*s  %-3s  %s\n", wname,
-			       p->features[i].name,
+			printf("  %-*s  %-3s  %s\n", wname, p->features[i].name,
 			       p->features[i].enabled ? "on" : "off",
 			       p->features[i].description);
 	}
@@ -176,7 +175,8 @@ int xr_cmd_check(struct xr_opts *o)
 
 	if (!o->profile) {
 		fprintf(stderr,
-			"check: error: no profile given; write xdp-reflector check PROFILE (a built-in name or a .yaml path)\n");
+			"check: error: no profile given; write xdp-reflector "
+			"check PROFILE (a built-in name or a .yaml path)\n");
 		return XR_EXIT_USAGE;
 	}
 	err = xr_policy_build(o->profile, &o->toggles, &p);
@@ -268,8 +268,8 @@ int xr_cmd_profiles(struct xr_opts *o)
 		}
 	}
 	if (!dir) {
-		fprintf(stderr,
-			"profiles: error: no profile directory found (searched");
+		fprintf(stderr, "profiles: error: no profile directory found "
+				"(searched");
 		for (dirs = xr_profile_dirs(); *dirs; dirs++)
 			fprintf(stderr, " %s", *dirs);
 		fprintf(stderr,

@@ -62,7 +62,8 @@ const char *const *xr_profile_dirs(void)
 			*slash = '\0';
 			/* The build tree: build/xdp-reflector -> policies/. */
 			add_dir(bufs, dirs, &n, exe, "/../policies");
-			/* Installed: PREFIX/bin -> PREFIX/share/xdp-reflector/profiles. */
+			/* Installed: PREFIX/bin ->
+			 * PREFIX/share/xdp-reflector/profiles. */
 			add_dir(bufs, dirs, &n, exe,
 				"/../share/xdp-reflector/profiles");
 		}
@@ -177,8 +178,8 @@ uint64_t xr_policy_digest(const struct xr_policy *p)
 	for (proto = 0; proto < XR_PROTOS; proto++) {
 		for (port = 0; port < XR_PORTS_PER_PROTO; port++) {
 			const struct xr_port_entry *e = &p->ports[proto][port];
-			uint8_t b[4] = { (uint8_t)e->rule,
-					 (uint8_t)(e->rule >> 8), e->flags, 0 };
+			uint8_t b[4] = {(uint8_t)e->rule,
+					(uint8_t)(e->rule >> 8), e->flags, 0};
 
 			h = fnv1a(h, b, sizeof(b));
 		}
@@ -252,14 +253,17 @@ static int unknown_feature(const struct xr_profile *p, const char *opt,
 	xr_clip(arg, clipped, sizeof(clipped));
 	if (near)
 		xr_error_at(&p->features_loc,
-			    "%s %s: profile '%s' has no feature '%s'; did you mean '%s'? (known features: %s)",
+			    "%s %s: profile '%s' has no feature '%s'; did you "
+			    "mean '%s'? (known features: %s)",
 			    opt, clipped, p->name,
-			    xr_clip(word, wclipped, sizeof(wclipped)),
-			    near, known);
+			    xr_clip(word, wclipped, sizeof(wclipped)), near,
+			    known);
 	else
 		xr_error_at(&p->features_loc,
-			    "%s %s: profile '%s' has no feature by that name; known features: %s",
-			    opt, clipped, p->name, p->nfeatures ? known : "none");
+			    "%s %s: profile '%s' has no feature by that name; "
+			    "known features: %s",
+			    opt, clipped, p->name,
+			    p->nfeatures ? known : "none");
 	return -EINVAL;
 }
 
@@ -303,7 +307,8 @@ static int apply_toggles(const struct xr_profile *p, const struct xr_toggles *t,
 		for (j = 0; j < t->nenable; j++) {
 			if (!strcmp(t->enable[j], t->disable[i])) {
 				xr_error_at(&p->features[f].loc,
-					    "--enable %s and --disable %s contradict each other; keep one",
+					    "--enable %s and --disable %s "
+					    "contradict each other; keep one",
 					    p->features[f].name,
 					    p->features[f].name);
 				return -EINVAL;
@@ -317,7 +322,8 @@ static int apply_toggles(const struct xr_profile *p, const struct xr_toggles *t,
 		xr_clip(arg, clipped, sizeof(clipped));
 		if (!eq || eq == arg) {
 			xr_error_at(&p->features_loc,
-				    "--source %s: expected FEATURE=CIDR; write e.g. --source dashboard=192.0.2.0/24",
+				    "--source %s: expected FEATURE=CIDR; write "
+				    "e.g. --source dashboard=192.0.2.0/24",
 				    clipped);
 			return -EINVAL;
 		}
@@ -331,10 +337,12 @@ static int apply_toggles(const struct xr_profile *p, const struct xr_toggles *t,
 			return -EINVAL;
 		}
 		if (!on[f]) {
-			xr_error_at(&p->features[f].loc,
-				    "--source %s: feature '%s' is off, so the source would change nothing; add --enable %s",
-				    clipped, p->features[f].name,
-				    p->features[f].name);
+			xr_error_at(
+				&p->features[f].loc,
+				"--source %s: feature '%s' is off, so the "
+				"source would change nothing; add --enable %s",
+				clipped, p->features[f].name,
+				p->features[f].name);
 			return -EINVAL;
 		}
 		err = add_sources(&extra[f], &c);
@@ -344,7 +352,8 @@ static int apply_toggles(const struct xr_profile *p, const struct xr_toggles *t,
 	return 0;
 }
 
-/* An enabled feature with `sources: required` needs a source list everywhere. */
+/* An enabled feature with `sources: required` needs a source list everywhere.
+ */
 static int check_required_sources(const struct xr_profile *p, const bool *on,
 				  const struct extra_sources *extra)
 {
@@ -361,13 +370,18 @@ static int check_required_sources(const struct xr_profile *p, const bool *on,
 
 			if (e->feature != (int)i || e->nsources)
 				continue;
-			xr_error_at(&f->loc,
-				    "feature '%s' is on and requires sources, but '%s' %s/%s has none; add --source %s=CIDR with the networks that may reach it (e.g. --source %s=192.0.2.0/24), or --disable %s",
-				    f->name, xr_clip(e->service, clipped, sizeof(clipped)),
-				    xr_ports_text(e->first_port, e->last_port,
-						  ports, sizeof(ports)),
-				    xr_proto_name(e->protos), f->name, f->name,
-				    f->name);
+			xr_error_at(
+				&f->loc,
+				"feature '%s' is on and requires sources, but "
+				"'%s' %s/%s has none; add --source %s=CIDR "
+				"with the networks that may reach it (e.g. "
+				"--source %s=192.0.2.0/24), or --disable %s",
+				f->name,
+				xr_clip(e->service, clipped, sizeof(clipped)),
+				xr_ports_text(e->first_port, e->last_port,
+					      ports, sizeof(ports)),
+				xr_proto_name(e->protos), f->name, f->name,
+				f->name);
 			return -EINVAL;
 		}
 	}
@@ -391,7 +405,8 @@ void xr_policy_free(struct xr_policy *p)
 static int compile(const struct xr_profile *p, const bool *on,
 		   const struct extra_sources *extra, struct xr_policy *out)
 {
-	struct xr_cidr **eff = NULL; /* each entry's sources, --source included */
+	struct xr_cidr **eff =
+		NULL; /* each entry's sources, --source included */
 	size_t *neff = NULL, nspans = 0, nrules = 0, nsources = 0, i, k;
 	struct xr_span *spans = NULL;
 	int err = 0, proto;
@@ -417,8 +432,9 @@ static int compile(const struct xr_profile *p, const bool *on,
 				err = -ENOMEM;
 				goto out;
 			}
-			memcpy(eff[i], e->sources,
-			       e->nsources * sizeof(**eff));
+			if (e->nsources)
+				memcpy(eff[i], e->sources,
+				       e->nsources * sizeof(**eff));
 			if (x && x->n)
 				memcpy(eff[i] + e->nsources, x->v,
 				       x->n * sizeof(**eff));
@@ -433,9 +449,9 @@ static int compile(const struct xr_profile *p, const bool *on,
 			s->first = e->first_port;
 			s->last = e->last_port;
 			s->entry = e;
-			s->feature = e->feature >= 0 ?
-					     p->features[e->feature].name :
-					     "";
+			s->feature = e->feature >= 0
+					     ? p->features[e->feature].name
+					     : "";
 			s->sources = eff[i];
 			s->nsources = neff[i];
 			s->order = i;
@@ -454,14 +470,17 @@ static int compile(const struct xr_profile *p, const bool *on,
 	}
 	if (nrules > XR_RULES_MAX) {
 		xr_error_at(&p->root_loc,
-			    "profile '%s' compiles to %zu rules (one per protocol and port range); at most %d: merge neighbouring ports into ranges",
+			    "profile '%s' compiles to %zu rules (one per "
+			    "protocol and port range); at most %d: merge "
+			    "neighbouring ports into ranges",
 			    p->name, nrules, XR_RULES_MAX);
 		err = -EINVAL;
 		goto out;
 	}
 	if (nsources > XR_SOURCES_MAX) {
 		xr_error_at(&p->root_loc,
-			    "profile '%s' has %zu sources over all its rules; at most %d: use wider networks",
+			    "profile '%s' has %zu sources over all its rules; "
+			    "at most %d: use wider networks",
 			    p->name, nsources, XR_SOURCES_MAX);
 		err = -EINVAL;
 		goto out;
@@ -471,7 +490,8 @@ static int compile(const struct xr_profile *p, const bool *on,
 		err = -ENOMEM;
 		goto out;
 	}
-	/* The spans are sorted by protocol, then first port: so are the rules. */
+	/* The spans are sorted by protocol, then first port: so are the rules.
+	 */
 	for (i = 0; i < nspans; i++) {
 		const struct xr_span *s = &spans[i];
 		struct xr_rule *r = &out->rules[out->nrules];
@@ -496,8 +516,7 @@ static int compile(const struct xr_profile *p, const bool *on,
 			r->nsources = s->nsources;
 		}
 		for (port = s->first; port <= s->last; port++) {
-			out->ports[s->proto][port].rule =
-				(uint16_t)out->nrules;
+			out->ports[s->proto][port].rule = (uint16_t)out->nrules;
 			out->ports[s->proto][port].flags =
 				XR_PORT_ALLOW |
 				(s->nsources ? XR_PORT_SOURCES : 0);
@@ -542,8 +561,8 @@ int xr_policy_build(const char *profile, const struct xr_toggles *toggles,
 	snprintf(p->description, sizeof(p->description), "%s",
 		 prof->description);
 	for (i = 0; i < prof->nfeatures; i++) {
-		snprintf(p->features[i].name, sizeof(p->features[i].name),
-			 "%s", prof->features[i].name);
+		snprintf(p->features[i].name, sizeof(p->features[i].name), "%s",
+			 prof->features[i].name);
 		snprintf(p->features[i].description,
 			 sizeof(p->features[i].description), "%s",
 			 prof->features[i].description);

@@ -153,8 +153,9 @@ const char *xr_clip(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* A clipped copy of S that lives until the end of the enclosing statement's block. */
-#define CLIP(s) xr_clip((s), (char[XR_CLIP + 8]){ 0 }, XR_CLIP + 8)
+/* A clipped copy of S that lives until the end of the enclosing statement's
+ * block. */
+#define CLIP(s) xr_clip((s), (char[XR_CLIP + 8]){0}, XR_CLIP + 8)
 
 const char *xr_ports_text(uint16_t first, uint16_t last, char *buf, size_t len)
 {
@@ -165,7 +166,7 @@ const char *xr_ports_text(uint16_t first, uint16_t last, char *buf, size_t len)
 	return buf;
 }
 
-#define PORTS(f, l) xr_ports_text((f), (l), (char[16]){ 0 }, 16)
+#define PORTS(f, l) xr_ports_text((f), (l), (char[16]){0}, 16)
 
 const char *xr_proto_name(unsigned int protos)
 {
@@ -180,7 +181,8 @@ const char *xr_proto_name(unsigned int protos)
 	return "?";
 }
 
-/* Optimal string alignment distance, case-insensitive (typos, swapped letters). */
+/* Optimal string alignment distance, case-insensitive (typos, swapped letters).
+ */
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
@@ -215,8 +217,7 @@ static size_t edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-const char *xr_nearest(const char *s, const char *const *known,
-			   size_t nknown)
+const char *xr_nearest(const char *s, const char *const *known, size_t nknown)
 {
 	const char *best = NULL;
 	size_t best_d = SIZE_MAX, i;
@@ -264,14 +265,16 @@ static int port_number(const char *p, size_t n, const char *whole,
 		n--;
 	if (!n) {
 		snprintf(why, whylen,
-			 "'%s' is not a port number; write a number from 1 to 65535",
+			 "'%s' is not a port number; write a number from 1 to "
+			 "65535",
 			 CLIP(whole));
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9') {
 			snprintf(why, whylen,
-				 "'%s' is not a port number; write a number from 1 to 65535",
+				 "'%s' is not a port number; write a number "
+				 "from 1 to 65535",
 				 CLIP(whole));
 			return -EINVAL;
 		}
@@ -280,12 +283,14 @@ static int port_number(const char *p, size_t n, const char *whole,
 	}
 	if (v == 0) {
 		snprintf(why, whylen,
-			 "port 0 is not a valid port; write a number from 1 to 65535");
+			 "port 0 is not a valid port; write a number from 1 to "
+			 "65535");
 		return -EINVAL;
 	}
 	if (v > 65535) {
 		snprintf(why, whylen,
-			 "port '%.*s' is above 65535; write a number from 1 to 65535",
+			 "port '%.*s' is above 65535; write a number from 1 to "
+			 "65535",
 			 (int)(n > 12 ? 12 : n), p);
 		return -EINVAL;
 	}
@@ -304,7 +309,8 @@ int xr_parse_ports(const char *s, bool range_ok, uint16_t *first,
 		err = port_number(s, strlen(s), s, &a, why, whylen);
 	else if (!range_ok) {
 		snprintf(why, whylen,
-			 "'port' takes one port, found '%s'; write 'ports: %s' for a range",
+			 "'port' takes one port, found '%s'; write 'ports: %s' "
+			 "for a range",
 			 CLIP(s), CLIP(s));
 		return -EINVAL;
 	} else {
@@ -326,8 +332,8 @@ int xr_parse_ports(const char *s, bool range_ok, uint16_t *first,
 	return 0;
 }
 
-static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0,    0,
-					     0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
+					    0, 0, 0, 0, 0xff, 0xff};
 
 /* Do the first BITS bits of A and B agree? */
 static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned int bits)
@@ -371,7 +377,8 @@ int xr_parse_cidr(const char *s, struct xr_cidr *c, char *why, size_t whylen)
 		if (!n || n > 3 || strspn(p, "0123456789") != n ||
 		    (plen = (unsigned int)atoi(p)) > max) {
 			snprintf(why, whylen,
-				 "'%s' has a bad prefix length; write /0 to /%u after the address",
+				 "'%s' has a bad prefix length; write /0 to "
+				 "/%u after the address",
 				 CLIP(s), max);
 			return -EINVAL;
 		}
@@ -383,7 +390,8 @@ int xr_parse_cidr(const char *s, struct xr_cidr *c, char *why, size_t whylen)
 		if (i * 8 + 8 <= plen)
 			masked[i] = c->addr[i];
 		else if (i * 8 < plen)
-			masked[i] = c->addr[i] & (uint8_t)(0xff << (8 - plen % 8));
+			masked[i] =
+				c->addr[i] & (uint8_t)(0xff << (8 - plen % 8));
 	}
 	if (memcmp(masked, c->addr, max / 8)) {
 		char net[INET6_ADDRSTRLEN];
@@ -404,13 +412,16 @@ int xr_parse_cidr(const char *s, struct xr_cidr *c, char *why, size_t whylen)
 
 			inet_ntop(AF_INET, c->addr + 12, v4, sizeof(v4));
 			snprintf(why, whylen,
-				 "'%s' is an IPv4-mapped address; write it as IPv4: '%s/%u'",
+				 "'%s' is an IPv4-mapped address; write it as "
+				 "IPv4: '%s/%u'",
 				 CLIP(s), v4, plen - 96);
 			return -EINVAL;
 		}
 		if (plen < 96 && prefix_match(c->addr, v4mapped_prefix, plen)) {
 			snprintf(why, whylen,
-				 "'%s' also covers every IPv4 address (::ffff:0:0/96); list the networks you mean, or leave 'sources' out to allow everyone",
+				 "'%s' also covers every IPv4 address "
+				 "(::ffff:0:0/96); list the networks you mean, "
+				 "or leave 'sources' out to allow everyone",
 				 CLIP(s));
 			return -EINVAL;
 		}
@@ -419,7 +430,8 @@ int xr_parse_cidr(const char *s, struct xr_cidr *c, char *why, size_t whylen)
 
 bad_addr:
 	snprintf(why, whylen,
-		 "'%s' is not an IPv4 or IPv6 address or network; write e.g. 192.0.2.0/24, 2001:db8::/32 or 192.0.2.7",
+		 "'%s' is not an IPv4 or IPv6 address or network; write e.g. "
+		 "192.0.2.0/24, 2001:db8::/32 or 192.0.2.7",
 		 CLIP(s));
 	return -EINVAL;
 }
@@ -460,7 +472,7 @@ struct ynode {
 	struct xr_loc loc;
 	char *text; /* scalars */
 	size_t len;
-	bool plain; /* unquoted scalar */
+	bool plain;	     /* unquoted scalar */
 	struct ynode **kids; /* list items; mapping: key, value, key, value */
 	size_t nkids;
 	size_t capkids;
@@ -569,7 +581,8 @@ static void ydoc_free(struct ydoc *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Offset of the first byte that does not start a valid UTF-8 sequence, or LEN. */
+/* Offset of the first byte that does not start a valid UTF-8 sequence, or LEN.
+ */
 static size_t utf8_invalid(const unsigned char *b, size_t len)
 {
 	size_t i = 0, n, k;
@@ -608,7 +621,7 @@ static size_t utf8_invalid(const unsigned char *b, size_t len)
 static int syntax_error(yaml_parser_t *p, const char *file,
 			const unsigned char *buf, size_t len)
 {
-	struct xr_loc loc = { file, 1, 1 };
+	struct xr_loc loc = {file, 1, 1};
 	size_t i;
 
 	if (p->error == YAML_MEMORY_ERROR)
@@ -628,11 +641,13 @@ static int syntax_error(yaml_parser_t *p, const char *file,
 		}
 		if (bad < len)
 			xr_error_at(&loc,
-				    "the file is not valid UTF-8 text (byte 0x%02x); save it as UTF-8",
+				    "the file is not valid UTF-8 text (byte "
+				    "0x%02x); save it as UTF-8",
 				    buf[bad]);
 		else
 			xr_error_at(&loc,
-				    "YAML does not allow this character (%s); remove it",
+				    "YAML does not allow this character (%s); "
+				    "remove it",
 				    p->problem ? p->problem : "unreadable");
 		return -EINVAL;
 	}
@@ -640,12 +655,14 @@ static int syntax_error(yaml_parser_t *p, const char *file,
 	loc.col = (unsigned int)p->problem_mark.column + 1;
 	if (p->context)
 		xr_error_at(&loc,
-			    "YAML syntax: %s %s (line %zu); check indentation, quotes and brackets",
+			    "YAML syntax: %s %s (line %zu); check indentation, "
+			    "quotes and brackets",
 			    p->problem ? p->problem : "error", p->context,
 			    p->context_mark.line + 1);
 	else
 		xr_error_at(&loc,
-			    "YAML syntax: %s; check indentation, quotes and brackets",
+			    "YAML syntax: %s; check indentation, quotes and "
+			    "brackets",
 			    p->problem ? p->problem : "error");
 	return -EINVAL;
 }
@@ -682,15 +699,19 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++ndocs > 1) {
-				xr_error_at(&loc,
-					    "a second YAML document; keep one profile per file (remove this '---')");
+				xr_error_at(
+					&loc,
+					"a second YAML document; keep one "
+					"profile per file (remove this '---')");
 				err = -EINVAL;
 			}
 			break;
 		case YAML_ALIAS_EVENT:
 			if (++naliases > XR_ALIASES_MAX) {
 				xr_error_at(&loc,
-					    "more than %d YAML aliases; write the values out (aliases are limited against alias bombs)",
+					    "more than %d YAML aliases; write "
+					    "the values out (aliases are "
+					    "limited against alias bombs)",
 					    XR_ALIASES_MAX);
 				err = -EINVAL;
 				break;
@@ -698,9 +719,13 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 			n = ydoc_alias(d, (const char *)ev.data.alias.anchor);
 			if (!n) {
 				xr_error_at(&loc,
-					    "alias '*%s' names no complete anchor before it; define '&%s' on a value earlier in the file",
-					    CLIP((const char *)ev.data.alias.anchor),
-					    CLIP((const char *)ev.data.alias.anchor));
+					    "alias '*%s' names no complete "
+					    "anchor before it; define '&%s' on "
+					    "a value earlier in the file",
+					    CLIP((const char *)
+							 ev.data.alias.anchor),
+					    CLIP((const char *)
+							 ev.data.alias.anchor));
 				err = -EINVAL;
 			}
 			break;
@@ -715,12 +740,13 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 				err = -ENOMEM;
 				break;
 			}
-			memcpy(n->text, ev.data.scalar.value,
-			       ev.data.scalar.length);
+			if (ev.data.scalar.length)
+				memcpy(n->text, ev.data.scalar.value,
+				       ev.data.scalar.length);
 			n->text[ev.data.scalar.length] = '\0';
 			n->len = ev.data.scalar.length;
-			n->plain = ev.data.scalar.style ==
-				   YAML_PLAIN_SCALAR_STYLE;
+			n->plain =
+				ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			anchor = (const char *)ev.data.scalar.anchor;
 			err = ydoc_anchor(d, anchor, n);
 			break;
@@ -728,23 +754,26 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 		case YAML_MAPPING_START_EVENT:
 			if (depth == XR_DEPTH_MAX) {
 				xr_error_at(&loc,
-					    "nested more than %d levels deep; a profile needs 6 at most",
+					    "nested more than %d levels deep; "
+					    "a profile needs 6 at most",
 					    XR_DEPTH_MAX);
 				err = -EINVAL;
 				break;
 			}
 			stack[depth] = ynode_new(
 				d,
-				ev.type == YAML_SEQUENCE_START_EVENT ? YN_SEQ :
-								       YN_MAP,
+				ev.type == YAML_SEQUENCE_START_EVENT ? YN_SEQ
+								     : YN_MAP,
 				&loc);
 			if (!stack[depth]) {
 				err = -ENOMEM;
 				break;
 			}
-			anchor = ev.type == YAML_SEQUENCE_START_EVENT ?
-					 (const char *)ev.data.sequence_start.anchor :
-					 (const char *)ev.data.mapping_start.anchor;
+			anchor = ev.type == YAML_SEQUENCE_START_EVENT
+					 ? (const char *)
+						   ev.data.sequence_start.anchor
+					 : (const char *)
+						   ev.data.mapping_start.anchor;
 			stack_anchor[depth] = anchor ? strdup(anchor) : NULL;
 			if (anchor && !stack_anchor[depth]) {
 				err = -ENOMEM;
@@ -777,10 +806,11 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 		free(stack_anchor[--depth]);
 	yaml_parser_delete(&parser);
 	if (!err && (!ndocs || !d->root)) {
-		struct xr_loc loc = { file, 1, 1 };
+		struct xr_loc loc = {file, 1, 1};
 
 		xr_error_at(&loc,
-			    "the profile is empty; write at least 'name:' and 'allow:' (see policies/README.md)");
+			    "the profile is empty; write at least 'name:' and "
+			    "'allow:' (see policies/README.md)");
 		err = -EINVAL;
 	}
 	return err;
@@ -822,10 +852,9 @@ static struct ynode *map_get(const struct ynode *map, const char *key)
 	return NULL;
 }
 
-static const char *const root_keys[] = { "name",     "description",
-					 "extends",  "allow",
-					 "features", "never_expose",
-					 "defaults", "remove" };
+static const char *const root_keys[] = {
+	"name",	    "description",  "extends",	"allow",
+	"features", "never_expose", "defaults", "remove"};
 
 /*
  * Keys of MAP must be words from KNOWN (when given) and appear once. WHAT
@@ -842,7 +871,8 @@ static int check_keys(const struct ynode *map, const char *const *known,
 
 		if (k->kind != YN_SCALAR || ynull(k)) {
 			xr_error_at(&k->loc,
-				    "a key of %s is %s; keys are plain words like 'service'",
+				    "a key of %s is %s; keys are plain words "
+				    "like 'service'",
 				    what, kind_text(k));
 			return -EINVAL;
 		}
@@ -858,12 +888,14 @@ static int check_keys(const struct ynode *map, const char *const *known,
 
 			if (near) {
 				xr_error_at(&k->loc,
-					    "unknown key '%s' in %s; did you mean '%s'?",
+					    "unknown key '%s' in %s; did you "
+					    "mean '%s'?",
 					    CLIP(k->text), what, near);
 			} else {
 				join_words(known, nknown, list, sizeof(list));
 				xr_error_at(&k->loc,
-					    "unknown key '%s' in %s; the keys are: %s",
+					    "unknown key '%s' in %s; the keys "
+					    "are: %s",
 					    CLIP(k->text), what, list);
 			}
 			return -EINVAL;
@@ -871,8 +903,10 @@ static int check_keys(const struct ynode *map, const char *const *known,
 		for (j = 0; j < i; j += 2) {
 			if (!strcmp(map->kids[j]->text, k->text)) {
 				xr_error_at(&k->loc,
-					    "duplicate key '%s' (first at line %u); keep one",
-					    CLIP(k->text), map->kids[j]->loc.line);
+					    "duplicate key '%s' (first at line "
+					    "%u); keep one",
+					    CLIP(k->text),
+					    map->kids[j]->loc.line);
 				return -EINVAL;
 			}
 		}
@@ -902,7 +936,8 @@ static int get_text(const struct ynode *n, const char *key, char *buf,
 
 		if (ch < 0x20 || ch == 0x7f) {
 			xr_error_at(&n->loc,
-				    "'%s' contains a control character (tab, newline, ...); write it on one line",
+				    "'%s' contains a control character (tab, "
+				    "newline, ...); write it on one line",
 				    key);
 			return -EINVAL;
 		}
@@ -929,11 +964,13 @@ static int get_bool(const struct ynode *n, const char *key, bool *out)
 	}
 	if (n->kind == YN_SCALAR)
 		xr_error_at(&n->loc,
-			    "'%s' must be true or false, found '%s'; write %s: true or %s: false",
+			    "'%s' must be true or false, found '%s'; write %s: "
+			    "true or %s: false",
 			    key, CLIP(n->text), key, key);
 	else
 		xr_error_at(&n->loc,
-			    "'%s' must be true or false, found %s; write %s: true or %s: false",
+			    "'%s' must be true or false, found %s; write %s: "
+			    "true or %s: false",
 			    key, kind_text(n), key, key);
 	return -EINVAL;
 }
@@ -947,14 +984,14 @@ static int get_word(const struct ynode *n, const char *key,
 
 	if (n->kind == YN_SCALAR && !ynull(n)) {
 		for (i = 0; i < nwords; i++)
-			if (nocase ? !strcasecmp(n->text, words[i]) :
-				     !strcmp(n->text, words[i]))
+			if (nocase ? !strcasecmp(n->text, words[i])
+				   : !strcmp(n->text, words[i]))
 				return (int)i;
 	}
 	join_words(words, nwords, list, sizeof(list));
 	if (n->kind == YN_SCALAR && !ynull(n))
-		xr_error_at(&n->loc, "'%s' must be one of %s, found '%s'",
-			    key, list, CLIP(n->text));
+		xr_error_at(&n->loc, "'%s' must be one of %s, found '%s'", key,
+			    list, CLIP(n->text));
 	else
 		xr_error_at(&n->loc, "'%s' must be one of %s, found %s", key,
 			    list, kind_text(n));
@@ -1005,13 +1042,16 @@ static int parse_sources(const struct ynode *n, struct xr_entry *e)
 
 	if (n->kind != YN_SEQ) {
 		xr_error_at(&n->loc,
-			    "'sources' must be a list, found %s; write sources: [192.0.2.0/24, 2001:db8::/32]",
+			    "'sources' must be a list, found %s; write "
+			    "sources: [192.0.2.0/24, 2001:db8::/32]",
 			    kind_text(n));
 		return -EINVAL;
 	}
 	if (!n->nkids) {
-		xr_error_at(&n->loc,
-			    "'sources' is an empty list; list at least one network, or leave 'sources' out to allow everyone");
+		xr_error_at(
+			&n->loc,
+			"'sources' is an empty list; list at least one "
+			"network, or leave 'sources' out to allow everyone");
 		return -EINVAL;
 	}
 	if (n->nkids > XR_SOURCES_MAX) {
@@ -1028,7 +1068,8 @@ static int parse_sources(const struct ynode *n, struct xr_entry *e)
 
 		if (s->kind != YN_SCALAR || ynull(s)) {
 			xr_error_at(&s->loc,
-				    "a source must be an address or network, found %s; write e.g. 192.0.2.0/24",
+				    "a source must be an address or network, "
+				    "found %s; write e.g. 192.0.2.0/24",
 				    kind_text(s));
 			return -EINVAL;
 		}
@@ -1041,11 +1082,12 @@ static int parse_sources(const struct ynode *n, struct xr_entry *e)
 	return 0;
 }
 
-static const char *const entry_keys[] = { "service", "protocol", "port",
-					  "ports", "sources" };
-static const char *const proto_words[] = { "tcp", "udp", "both" };
+static const char *const entry_keys[] = {"service", "protocol", "port", "ports",
+					 "sources"};
+static const char *const proto_words[] = {"tcp", "udp", "both"};
 
-/* One entry of `allow`, a feature's `allow` (FEATURE >= 0) or `never_expose`. */
+/* One entry of `allow`, a feature's `allow` (FEATURE >= 0) or `never_expose`.
+ */
 static int parse_entry(const struct ynode *n, int feature, bool never,
 		       struct xr_entry *e)
 {
@@ -1058,7 +1100,8 @@ static int parse_entry(const struct ynode *n, int feature, bool never,
 	e->loc = n->loc;
 	if (n->kind != YN_MAP) {
 		xr_error_at(&n->loc,
-			    "an entry must be a mapping, found %s; write - {service: LABEL, protocol: tcp, port: N}",
+			    "an entry must be a mapping, found %s; write - "
+			    "{service: LABEL, protocol: tcp, port: N}",
 			    kind_text(n));
 		return -EINVAL;
 	}
@@ -1070,7 +1113,8 @@ static int parse_entry(const struct ynode *n, int feature, bool never,
 	v = map_get(n, "service");
 	if (!v) {
 		xr_error_at(&n->loc,
-			    "this entry has no 'service'; add service: LABEL (the name check and stats show)");
+			    "this entry has no 'service'; add service: LABEL "
+			    "(the name check and stats show)");
 		return -EINVAL;
 	}
 	err = get_text(v, "service", e->service, sizeof(e->service),
@@ -1078,24 +1122,25 @@ static int parse_entry(const struct ynode *n, int feature, bool never,
 	if (err)
 		return err;
 	if (!e->service[0]) {
-		xr_error_at(&v->loc,
-			    "'service' is empty; write the service's name, e.g. service: Caddy HTTPS");
+		xr_error_at(&v->loc, "'service' is empty; write the service's "
+				     "name, e.g. service: Caddy HTTPS");
 		return -EINVAL;
 	}
 
 	v = map_get(n, "protocol");
 	if (!v) {
 		xr_error_at(&n->loc,
-			    "entry '%s' has no 'protocol'; add protocol: tcp, udp or both",
+			    "entry '%s' has no 'protocol'; add protocol: tcp, "
+			    "udp or both",
 			    CLIP(e->service));
 		return -EINVAL;
 	}
 	proto = get_word(v, "protocol", proto_words, 3, true);
 	if (proto < 0)
 		return proto;
-	e->protos = proto == 0 ? XR_PROTO_BIT(XR_PROTO_TCP) :
-		    proto == 1 ? XR_PROTO_BIT(XR_PROTO_UDP) :
-				 XR_PROTO_BOTH;
+	e->protos = proto == 0	 ? XR_PROTO_BIT(XR_PROTO_TCP)
+		    : proto == 1 ? XR_PROTO_BIT(XR_PROTO_UDP)
+				 : XR_PROTO_BOTH;
 
 	port = map_get(n, "port");
 	ports = map_get(n, "ports");
@@ -1108,7 +1153,8 @@ static int parse_entry(const struct ynode *n, int feature, bool never,
 	v = port ? port : ports;
 	if (!v) {
 		xr_error_at(&n->loc,
-			    "entry '%s' has no port; add port: N or ports: FIRST-LAST",
+			    "entry '%s' has no port; add port: N or ports: "
+			    "FIRST-LAST",
 			    CLIP(e->service));
 		return -EINVAL;
 	}
@@ -1154,24 +1200,27 @@ static int parse_entries(struct pctx *c, const struct ynode *n, int feature,
 	if (ynull(n))
 		return 0;
 	if (n->kind != YN_SEQ) {
-		xr_error_at(&n->loc,
-			    "'%s' must be a list of entries, found %s; write each as - {service: LABEL, protocol: tcp, port: N}",
-			    key, kind_text(n));
+		xr_error_at(
+			&n->loc,
+			"'%s' must be a list of entries, found %s; write each "
+			"as - {service: LABEL, protocol: tcp, port: N}",
+			key, kind_text(n));
 		return -EINVAL;
 	}
 	for (i = 0; i < n->nkids; i++) {
 		if ((never && p->nnever >= XR_NEVER_MAX) ||
 		    (!never && p->nentries >= XR_ENTRIES_MAX)) {
 			xr_error_at(&n->kids[i]->loc,
-				    "more than %d %s entries; merge neighbouring ports into ranges",
+				    "more than %d %s entries; merge "
+				    "neighbouring ports into ranges",
 				    never ? XR_NEVER_MAX : XR_ENTRIES_MAX,
 				    never ? "never_expose" : "allow");
 			return -EINVAL;
 		}
 		err = parse_entry(n->kids[i], feature, never, &e);
 		if (!err)
-			err = never ? add_entry(&p->never, &p->nnever, &e) :
-				      add_entry(&p->entries, &p->nentries, &e);
+			err = never ? add_entry(&p->never, &p->nnever, &e)
+				    : add_entry(&p->entries, &p->nentries, &e);
 		if (err) {
 			entry_release(&e);
 			return err;
@@ -1180,9 +1229,9 @@ static int parse_entries(struct pctx *c, const struct ynode *n, int feature,
 	return 0;
 }
 
-static const char *const feature_keys[] = { "description", "required",
-					    "default", "sources", "allow" };
-static const char *const sources_words[] = { "optional", "required" };
+static const char *const feature_keys[] = {"description", "required", "default",
+					   "sources", "allow"};
+static const char *const sources_words[] = {"optional", "required"};
 
 static int parse_features(struct pctx *c, const struct ynode *n)
 {
@@ -1194,7 +1243,9 @@ static int parse_features(struct pctx *c, const struct ynode *n)
 		return 0;
 	if (n->kind != YN_MAP) {
 		xr_error_at(&n->loc,
-			    "'features' must be a mapping of feature names to definitions, found %s; write features: {NAME: {default: true, allow: [...]}}",
+			    "'features' must be a mapping of feature names to "
+			    "definitions, found %s; write features: {NAME: "
+			    "{default: true, allow: [...]}}",
 			    kind_text(n));
 		return -EINVAL;
 	}
@@ -1208,7 +1259,9 @@ static int parse_features(struct pctx *c, const struct ynode *n)
 
 		if (!valid_feature_name(k->text)) {
 			xr_error_at(&k->loc,
-				    "'%s' is not a valid feature name; use lowercase letters, digits and '-' (at most %d), e.g. livekit-tcp",
+				    "'%s' is not a valid feature name; use "
+				    "lowercase letters, digits and '-' (at "
+				    "most %d), e.g. livekit-tcp",
 				    CLIP(k->text), XR_NAME_MAX - 1);
 			return -EINVAL;
 		}
@@ -1220,7 +1273,9 @@ static int parse_features(struct pctx *c, const struct ynode *n)
 		}
 		if (def->kind != YN_MAP) {
 			xr_error_at(&def->loc,
-				    "feature '%s' must be a mapping, found %s; write %s: {description: ..., default: false, allow: [...]}",
+				    "feature '%s' must be a mapping, found %s; "
+				    "write %s: {description: ..., default: "
+				    "false, allow: [...]}",
 				    k->text, kind_text(def), k->text);
 			return -EINVAL;
 		}
@@ -1242,9 +1297,9 @@ static int parse_features(struct pctx *c, const struct ynode *n)
 		}
 		v = map_get(def, "required");
 		if (v) {
-			err = get_text(v, "required", f->required,
-				       sizeof(f->required),
-				       "required: \"Yes (if LiveKit enabled)\"");
+			err = get_text(
+				v, "required", f->required, sizeof(f->required),
+				"required: \"Yes (if LiveKit enabled)\"");
 			if (err)
 				return err;
 			f->set |= XR_FSET_REQUIRED;
@@ -1278,10 +1333,9 @@ static const struct {
 	const char *name;
 	int number;
 } ip_protos[] = {
-	{ "igmp", 2 },	  { "ipip", 4 },   { "ipv6", 41 }, { "gre", 47 },
-	{ "esp", 50 },	  { "ah", 51 },	   { "ospf", 89 }, { "pim", 103 },
-	{ "vrrp", 112 },  { "l2tp", 115 }, { "sctp", 132 },
-	{ "udplite", 136 },
+	{"igmp", 2},   {"ipip", 4},   {"ipv6", 41},  {"gre", 47},
+	{"esp", 50},   {"ah", 51},    {"ospf", 89},  {"pim", 103},
+	{"vrrp", 112}, {"l2tp", 115}, {"sctp", 132}, {"udplite", 136},
 };
 
 static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
@@ -1290,7 +1344,8 @@ static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
 
 	if (n->kind != YN_SEQ) {
 		xr_error_at(&n->loc,
-			    "'allow_protocols' must be a list, found %s; write allow_protocols: [gre, esp, 132]",
+			    "'allow_protocols' must be a list, found %s; write "
+			    "allow_protocols: [gre, esp, 132]",
 			    kind_text(n));
 		return -EINVAL;
 	}
@@ -1301,7 +1356,8 @@ static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
 
 		if (v->kind != YN_SCALAR || ynull(v)) {
 			xr_error_at(&v->loc,
-				    "a protocol must be a name or a number, found %s; write e.g. gre or 47",
+				    "a protocol must be a name or a number, "
+				    "found %s; write e.g. gre or 47",
 				    kind_text(v));
 			return -EINVAL;
 		}
@@ -1311,24 +1367,29 @@ static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
 		if (num < 0 && v->len && v->len <= 3 &&
 		    strspn(v->text, "0123456789") == v->len)
 			num = atoi(v->text);
-		if (!strcasecmp(v->text, "tcp") || !strcasecmp(v->text, "udp") ||
-		    num == 6 || num == 17) {
+		if (!strcasecmp(v->text, "tcp") ||
+		    !strcasecmp(v->text, "udp") || num == 6 || num == 17) {
 			xr_error_at(&v->loc,
-				    "'%s' is TCP or UDP, which are filtered by port; use 'allow' entries instead",
+				    "'%s' is TCP or UDP, which are filtered by "
+				    "port; use 'allow' entries instead",
 				    CLIP(v->text));
 			return -EINVAL;
 		}
 		if (!strcasecmp(v->text, "icmp") ||
 		    !strcasecmp(v->text, "icmpv6") || num == 1 || num == 58) {
 			xr_error_at(&v->loc,
-				    "'%s' is ICMP, which has its own rules; use 'echo_requests: pass' or 'drop'",
+				    "'%s' is ICMP, which has its own rules; "
+				    "use 'echo_requests: pass' or 'drop'",
 				    CLIP(v->text));
 			return -EINVAL;
 		}
 		if (num < 0 || num > 255) {
-			xr_error_at(&v->loc,
-				    "'%s' is not an IP protocol; write a number 0-255 or one of igmp, ipip, ipv6, gre, esp, ah, ospf, pim, vrrp, l2tp, sctp, udplite",
-				    CLIP(v->text));
+			xr_error_at(
+				&v->loc,
+				"'%s' is not an IP protocol; write a number "
+				"0-255 or one of igmp, ipip, ipv6, gre, esp, "
+				"ah, ospf, pim, vrrp, l2tp, sctp, udplite",
+				CLIP(v->text));
 			return -EINVAL;
 		}
 		p->classes.other_ip_allow[num / 64] |= 1ULL << (num % 64);
@@ -1350,15 +1411,16 @@ static int get_seconds(const struct ynode *n, const char *key, uint32_t *out)
 			return 0;
 		}
 	}
-	xr_error_at(&n->loc,
-		    "'%s' must be a number of seconds from 1 to %d, found %s%s%s",
-		    key, XR_REPLY_SECS_MAX, n->kind == YN_SCALAR ? "'" : "",
-		    n->kind == YN_SCALAR ? CLIP(n->text) : kind_text(n),
-		    n->kind == YN_SCALAR ? "'" : "");
+	xr_error_at(
+		&n->loc,
+		"'%s' must be a number of seconds from 1 to %d, found %s%s%s",
+		key, XR_REPLY_SECS_MAX, n->kind == YN_SCALAR ? "'" : "",
+		n->kind == YN_SCALAR ? CLIP(n->text) : kind_text(n),
+		n->kind == YN_SCALAR ? "'" : "");
 	return -EINVAL;
 }
 
-static const char *const timeout_keys[] = { "tcp", "udp", "closed" };
+static const char *const timeout_keys[] = {"tcp", "udp", "closed"};
 
 static int parse_reply_timeouts(struct xr_profile *p, const struct ynode *n)
 {
@@ -1367,9 +1429,11 @@ static int parse_reply_timeouts(struct xr_profile *p, const struct ynode *n)
 	int err;
 
 	if (n->kind != YN_MAP) {
-		xr_error_at(&n->loc,
-			    "'reply_timeouts' must be a mapping, found %s; write reply_timeouts: {tcp: 3600, udp: 120, closed: 10}",
-			    kind_text(n));
+		xr_error_at(
+			&n->loc,
+			"'reply_timeouts' must be a mapping, found %s; write "
+			"reply_timeouts: {tcp: 3600, udp: 120, closed: 10}",
+			kind_text(n));
 		return -EINVAL;
 	}
 	err = check_keys(n, timeout_keys, 3, "reply_timeouts");
@@ -1407,9 +1471,8 @@ static int parse_reply_timeouts(struct xr_profile *p, const struct ynode *n)
 
 static const char *const defaults_keys[] = {
 	"echo_requests",   "fragments", "other_protocols",
-	"allow_protocols", "replies",	"reply_timeouts"
-};
-static const char *const pass_words[] = { "pass", "drop" };
+	"allow_protocols", "replies",	"reply_timeouts"};
+static const char *const pass_words[] = {"pass", "drop"};
 
 static int parse_defaults(struct xr_profile *p, const struct ynode *n)
 {
@@ -1421,7 +1484,8 @@ static int parse_defaults(struct xr_profile *p, const struct ynode *n)
 		return 0;
 	if (n->kind != YN_MAP) {
 		xr_error_at(&n->loc,
-			    "'defaults' must be a mapping, found %s; write defaults: {echo_requests: pass, fragments: pass}",
+			    "'defaults' must be a mapping, found %s; write "
+			    "defaults: {echo_requests: pass, fragments: pass}",
 			    kind_text(n));
 		return -EINVAL;
 	}
@@ -1476,7 +1540,8 @@ static int parse_remove(struct xr_profile *p, const struct ynode *n)
 		return 0;
 	if (n->kind != YN_SEQ) {
 		xr_error_at(&n->loc,
-			    "'remove' must be a list of service labels, found %s; write remove: [Caddy HTTP]",
+			    "'remove' must be a list of service labels, found "
+			    "%s; write remove: [Caddy HTTP]",
 			    kind_text(n));
 		return -EINVAL;
 	}
@@ -1488,14 +1553,16 @@ static int parse_remove(struct xr_profile *p, const struct ynode *n)
 		struct xr_remove *r = &p->removes[p->nremoves];
 
 		if (v->kind == YN_MAP) {
-			static const char *const keys[] = { "service" };
+			static const char *const keys[] = {"service"};
 
 			err = check_keys(v, keys, 1, "a remove item");
 			if (err)
 				return err;
 			if (!map_get(v, "service")) {
 				xr_error_at(&v->loc,
-					    "this remove item has no 'service'; write - {service: LABEL} or just - LABEL");
+					    "this remove item has no "
+					    "'service'; write - {service: "
+					    "LABEL} or just - LABEL");
 				return -EINVAL;
 			}
 			v = map_get(v, "service");
@@ -1510,7 +1577,6 @@ static int parse_remove(struct xr_profile *p, const struct ynode *n)
 	return 0;
 }
 
-
 static int parse_root(struct pctx *c, const struct ynode *root)
 {
 	struct xr_profile *p = c->p;
@@ -1521,7 +1587,8 @@ static int parse_root(struct pctx *c, const struct ynode *root)
 	p->features_loc = root->loc;
 	if (root->kind != YN_MAP) {
 		xr_error_at(&root->loc,
-			    "the top level must be a mapping (name:, allow:, ...), found %s; see policies/README.md",
+			    "the top level must be a mapping (name:, allow:, "
+			    "...), found %s; see policies/README.md",
 			    kind_text(root));
 		return -EINVAL;
 	}
@@ -1537,9 +1604,11 @@ static int parse_root(struct pctx *c, const struct ynode *root)
 			err = get_text(v, "name", p->name, sizeof(p->name),
 				       "name: my-site");
 			if (!err && !valid_profile_name(p->name)) {
-				xr_error_at(&v->loc,
-					    "'%s' is not a valid profile name; use letters, digits, '.', '_' and '-'",
-					    CLIP(p->name));
+				xr_error_at(
+					&v->loc,
+					"'%s' is not a valid profile name; use "
+					"letters, digits, '.', '_' and '-'",
+					CLIP(p->name));
 				err = -EINVAL;
 			}
 		} else if (!strcmp(k, "description")) {
@@ -1552,8 +1621,10 @@ static int parse_root(struct pctx *c, const struct ynode *root)
 				       sizeof(p->extends),
 				       "extends: reflector-caddy");
 			if (!err && !p->extends[0]) {
-				xr_error_at(&v->loc,
-					    "'extends' is empty; name a built-in profile or a path like ./base.yaml");
+				xr_error_at(
+					&v->loc,
+					"'extends' is empty; name a built-in "
+					"profile or a path like ./base.yaml");
 				err = -EINVAL;
 			}
 			p->extends_loc = v->loc;
@@ -1574,13 +1645,15 @@ static int parse_root(struct pctx *c, const struct ynode *root)
 			return err;
 	}
 	if (!p->name[0]) {
-		xr_error_at(&root->loc,
-			    "the profile has no 'name'; add name: my-site at the top");
+		xr_error_at(&root->loc, "the profile has no 'name'; add name: "
+					"my-site at the top");
 		return -EINVAL;
 	}
 	if (p->nremoves && !p->extends[0]) {
 		xr_error_at(&p->remove_loc,
-			    "'remove' drops entries of an extended profile, and this one extends none; add 'extends:' or delete 'remove'");
+			    "'remove' drops entries of an extended profile, "
+			    "and this one extends none; add 'extends:' or "
+			    "delete 'remove'");
 		return -EINVAL;
 	}
 	return 0;
@@ -1590,10 +1663,11 @@ static int parse_root(struct pctx *c, const struct ynode *root)
 
 static int too_big(const char *path)
 {
-	struct xr_loc loc = { path, 1, 1 };
+	struct xr_loc loc = {path, 1, 1};
 
 	xr_error_at(&loc,
-		    "the file is larger than %d bytes (1 MiB); a profile is a short list of ports, so trim it",
+		    "the file is larger than %d bytes (1 MiB); a profile is a "
+		    "short list of ports, so trim it",
 		    XR_PROFILE_SIZE_MAX);
 	return -EINVAL;
 }
@@ -1620,8 +1694,9 @@ static int read_file(const char *path, unsigned char **buf, size_t *len)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		xr_error_file(path,
-			      "not a regular file; give the path of a .yaml profile");
+		xr_error_file(
+			path,
+			"not a regular file; give the path of a .yaml profile");
 		err = -EINVAL;
 		goto out;
 	}
@@ -1707,7 +1782,7 @@ void xr_profile_free(struct xr_profile *p)
 
 int xr_profile_parse(const char *path, struct xr_profile **out)
 {
-	struct ydoc doc = { 0 };
+	struct ydoc doc = {0};
 	struct xr_profile *p;
 	struct pctx c;
 	unsigned char *buf = NULL;
@@ -1724,7 +1799,8 @@ int xr_profile_parse(const char *path, struct xr_profile **out)
 		err = -ENOMEM;
 		goto fail;
 	}
-	/* Built-in class defaults (policies/README.md): only `replies` is on. */
+	/* Built-in class defaults (policies/README.md): only `replies` is on.
+	 */
 	p->classes.replies = 1;
 #ifdef XR_HAVE_REPLY_TIMEOUTS
 	p->classes.reply_tcp_secs = XR_REPLY_TCP_SECS;
@@ -1748,7 +1824,8 @@ int xr_profile_parse(const char *path, struct xr_profile **out)
 				any |= p->entries[j].feature == (int)i;
 			if (!any) {
 				xr_error_at(&p->features[i].loc,
-					    "feature '%s' opens no ports; give it 'allow:' entries",
+					    "feature '%s' opens no ports; give "
+					    "it 'allow:' entries",
 					    p->features[i].name);
 				err = -EINVAL;
 				goto fail;
@@ -1795,8 +1872,8 @@ int xr_profile_find(const char *ref, const char *from, char *path, size_t len)
 		if (ref[0] == '/' || !slash)
 			w = snprintf(path, len, "%s", ref);
 		else
-			w = snprintf(path, len, "%.*s/%s",
-				     (int)(slash - from), from, ref);
+			w = snprintf(path, len, "%.*s/%s", (int)(slash - from),
+				     from, ref);
 		if (w < 0 || (size_t)w >= len)
 			return -ENAMETOOLONG;
 		return stat(path, &st) ? -errno : 0;
@@ -1834,7 +1911,8 @@ static void builtin_names(char *buf, size_t len)
 			    used < len) {
 				int w = snprintf(buf + used, len - used,
 						 "%s%.*s", used ? ", " : "",
-						 (int)(l - 5), names[i]->d_name);
+						 (int)(l - 5),
+						 names[i]->d_name);
 				if (w > 0)
 					used += (size_t)w;
 			}
@@ -1905,11 +1983,16 @@ static int merge(struct xr_profile *base, struct xr_profile *site)
 			near = xr_nearest(r->service, labels, nl);
 			if (near)
 				xr_error_at(&r->loc,
-					    "remove '%s': profile '%s' has no entry with that service; did you mean '%s'?",
+					    "remove '%s': profile '%s' has no "
+					    "entry with that service; did you "
+					    "mean '%s'?",
 					    CLIP(r->service), base->name, near);
 			else
 				xr_error_at(&r->loc,
-					    "remove '%s': profile '%s' has no entry with that service; run 'xdp-reflector check %s' to see its services",
+					    "remove '%s': profile '%s' has no "
+					    "entry with that service; run "
+					    "'xdp-reflector check %s' to see "
+					    "its services",
 					    CLIP(r->service), base->name,
 					    base->name);
 			err = -EINVAL;
@@ -1932,14 +2015,17 @@ static int merge(struct xr_profile *base, struct xr_profile *site)
 				any |= site->entries[j].feature == (int)i;
 			if (!any) {
 				xr_error_at(&f->loc,
-					    "feature '%s' is not in profile '%s' and opens no ports; give it 'allow:' entries",
+					    "feature '%s' is not in profile "
+					    "'%s' and opens no ports; give it "
+					    "'allow:' entries",
 					    f->name, base->name);
 				err = -EINVAL;
 				goto out;
 			}
 			if (nfeats == XR_FEATURES_MAX) {
 				xr_error_at(&f->loc,
-					    "more than %d features with those of '%s'; merge some of them",
+					    "more than %d features with those "
+					    "of '%s'; merge some of them",
 					    XR_FEATURES_MAX, base->name);
 				err = -EINVAL;
 				goto out;
@@ -1949,7 +2035,8 @@ static int merge(struct xr_profile *base, struct xr_profile *site)
 			continue;
 		}
 		map[i] = (int)(t - feats);
-		/* Errors about the feature's state point where it was last set. */
+		/* Errors about the feature's state point where it was last set.
+		 */
 		t->loc = f->loc;
 		if (f->set & XR_FSET_DESCRIPTION)
 			memcpy(t->description, f->description,
@@ -1996,9 +2083,12 @@ static int merge(struct xr_profile *base, struct xr_profile *site)
 	site->nentries = n;
 	entries = NULL;
 
-	memcpy(never, base->never, base->nnever * sizeof(*never));
-	memcpy(never + base->nnever, site->never,
-	       site->nnever * sizeof(*never));
+	/* memcpy() from NULL is undefined even for 0 bytes. */
+	if (base->nnever)
+		memcpy(never, base->never, base->nnever * sizeof(*never));
+	if (site->nnever)
+		memcpy(never + base->nnever, site->never,
+		       site->nnever * sizeof(*never));
 	free(site->never);
 	site->never = never;
 	site->nnever += base->nnever;
@@ -2083,24 +2173,32 @@ static int load_chain(const char *ref, const char *from,
 		dir_list(dirs, sizeof(dirs));
 		if (at && name)
 			xr_error_at(at,
-				    "extends '%s': no such built-in profile (built-ins: %s; searched %s); name one of them or give a path like ./base.yaml",
+				    "extends '%s': no such built-in profile "
+				    "(built-ins: %s; searched %s); name one of "
+				    "them or give a path like ./base.yaml",
 				    CLIP(ref), names, dirs);
 		else if (at)
 			xr_error_at(at,
-				    "extends '%s': cannot open %s: %s; paths are relative to this file's directory",
+				    "extends '%s': cannot open %s: %s; paths "
+				    "are relative to this file's directory",
 				    CLIP(ref), path, strerror(-err));
 		else if (name)
 			xr_error_file(ref,
-				      "no such built-in profile (built-ins: %s; searched %s); name one of them or give the path of a .yaml file",
+				      "no such built-in profile (built-ins: "
+				      "%s; searched %s); name one of them or "
+				      "give the path of a .yaml file",
 				      names, dirs);
 		else
-			xr_error_file(path,
-				      "cannot open the profile: %s; give the path of a .yaml profile or a built-in name (%s)",
-				      strerror(-err), names);
-		/* A missing profile is the user's mistake; anything else is the system's. */
-		return err == -ENOENT || err == -ENOTDIR || err == -ENAMETOOLONG ?
-			       -EINVAL :
-			       err;
+			xr_error_file(
+				path,
+				"cannot open the profile: %s; give the path of "
+				"a .yaml profile or a built-in name (%s)",
+				strerror(-err), names);
+		/* A missing profile is the user's mistake; anything else is the
+		 * system's. */
+		return err == -ENOENT || err == -ENOTDIR || err == -ENAMETOOLONG
+			       ? -EINVAL
+			       : err;
 	}
 	if (!realpath(path, real)) {
 		err = -errno;
@@ -2121,15 +2219,18 @@ static int load_chain(const char *ref, const char *from,
 				if (w > 0)
 					used += (size_t)w;
 			}
-			xr_error_at(at,
-				    "extends '%s' makes a cycle (%s%s); a profile cannot extend itself, remove one 'extends'",
-				    CLIP(ref), cycle, base_name(path));
+			xr_error_at(
+				at,
+				"extends '%s' makes a cycle (%s%s); a profile "
+				"cannot extend itself, remove one 'extends'",
+				CLIP(ref), cycle, base_name(path));
 			return -EINVAL;
 		}
 	}
 	if (ch->n == XR_EXTENDS_MAX) {
 		xr_error_at(at,
-			    "extends '%s' makes a chain of more than %d profiles; extend a profile higher up the chain",
+			    "extends '%s' makes a chain of more than %d "
+			    "profiles; extend a profile higher up the chain",
 			    CLIP(ref), XR_EXTENDS_MAX);
 		return -EINVAL;
 	}
@@ -2184,7 +2285,8 @@ static bool same_sources(const struct xr_span *a, const struct xr_span *b)
 	return true;
 }
 
-/* "'Caddy HTTPS' 443/tcp" or "'Hatchet dashboard' 8888/tcp (feature dashboard)" */
+/* "'Caddy HTTPS' 443/tcp" or "'Hatchet dashboard' 8888/tcp (feature dashboard)"
+ */
 static const char *span_text(const struct xr_span *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "'%s' %s/%s%s%s%s", CLIP(s->entry->service),
@@ -2220,24 +2322,28 @@ int xr_spans_check(struct xr_span *s, size_t n, bool warn)
 		    same_sources(a, b)) {
 			s[i].dup = true;
 			if (warn && later->entry != earlier->entry)
-				xr_warning_at(&later->entry->loc,
-					      "%s repeats the entry at %s:%u:%u; the repeat changes nothing, delete it",
-					      span_text(later, t1, sizeof(t1)),
-					      earlier->entry->loc.file,
-					      earlier->entry->loc.line,
-					      earlier->entry->loc.col);
+				xr_warning_at(
+					&later->entry->loc,
+					"%s repeats the entry at %s:%u:%u; the "
+					"repeat changes nothing, delete it",
+					span_text(later, t1, sizeof(t1)),
+					earlier->entry->loc.file,
+					earlier->entry->loc.line,
+					earlier->entry->loc.col);
 			continue;
 		}
-		xr_error_at(&later->entry->loc,
-			    "%s overlaps %s at %s:%u:%u, %s; give each port one entry: make the ranges disjoint or merge the two",
-			    span_text(later, t1, sizeof(t1)),
-			    span_text(earlier, t2, sizeof(t2)),
-			    earlier->entry->loc.file, earlier->entry->loc.line,
-			    earlier->entry->loc.col,
-			    strcmp(a->entry->service, b->entry->service) ?
-				    "which has another service label" :
-			    !same_sources(a, b) ? "which has other sources" :
-						  "which has another port range");
+		xr_error_at(
+			&later->entry->loc,
+			"%s overlaps %s at %s:%u:%u, %s; give each port one "
+			"entry: make the ranges disjoint or merge the two",
+			span_text(later, t1, sizeof(t1)),
+			span_text(earlier, t2, sizeof(t2)),
+			earlier->entry->loc.file, earlier->entry->loc.line,
+			earlier->entry->loc.col,
+			strcmp(a->entry->service, b->entry->service)
+				? "which has another service label"
+			: !same_sources(a, b) ? "which has other sources"
+					      : "which has another port range");
 		return -EINVAL;
 	}
 	return 0;
@@ -2258,19 +2364,21 @@ static int check_never(const struct xr_profile *p)
 			if (!common || e->last_port < x->first_port ||
 			    x->last_port < e->first_port)
 				continue;
-			lo = e->first_port > x->first_port ? e->first_port :
-							     x->first_port;
-			hi = e->last_port < x->last_port ? e->last_port :
-							   x->last_port;
+			lo = e->first_port > x->first_port ? e->first_port
+							   : x->first_port;
+			hi = e->last_port < x->last_port ? e->last_port
+							 : x->last_port;
 			xr_error_at(&e->loc,
-				    "'%s' %s/%s%s%s%s opens %s/%s, which never_expose entry '%s' at %s:%u:%u forbids; leave %s out of this entry",
+				    "'%s' %s/%s%s%s%s opens %s/%s, which "
+				    "never_expose entry '%s' at %s:%u:%u "
+				    "forbids; leave %s out of this entry",
 				    CLIP(e->service),
 				    PORTS(e->first_port, e->last_port),
 				    xr_proto_name(e->protos),
 				    e->feature >= 0 ? " (feature " : "",
-				    e->feature >= 0 ?
-					    p->features[e->feature].name :
-					    "",
+				    e->feature >= 0
+					    ? p->features[e->feature].name
+					    : "",
 				    e->feature >= 0 ? ", on or off)" : "",
 				    PORTS(lo, hi), xr_proto_name(common),
 				    CLIP(x->service), x->loc.file, x->loc.line,
@@ -2301,9 +2409,9 @@ static int validate(const struct xr_profile *p)
 			spans[n].first = e->first_port;
 			spans[n].last = e->last_port;
 			spans[n].entry = e;
-			spans[n].feature = e->feature >= 0 ?
-						   p->features[e->feature].name :
-						   "";
+			spans[n].feature =
+				e->feature >= 0 ? p->features[e->feature].name
+						: "";
 			spans[n].sources = e->sources;
 			spans[n].nsources = e->nsources;
 			spans[n].order = i;

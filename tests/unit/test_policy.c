@@ -59,7 +59,8 @@ static struct xr_policy *build_ok(const char *text, const struct xr_toggles *t)
 	return p;
 }
 
-/* Building TEXT fails with -EINVAL and one error at FILE:LINE:COL saying WHAT. */
+/* Building TEXT fails with -EINVAL and one error at FILE:LINE:COL saying WHAT.
+ */
 static void build_fails_in(const char *file, const char *text,
 			   const struct xr_toggles *t, unsigned int line,
 			   unsigned int col, const char *what)
@@ -119,7 +120,8 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* ---- ports ---------------------------------------------------------------- */
+/* ---- ports ----------------------------------------------------------------
+ */
 
 static void test_ports_single_and_range(void **state)
 {
@@ -127,25 +129,30 @@ static void test_ports_single_and_range(void **state)
 	char why[256];
 
 	(void)state;
-	assert_int_equal(xr_parse_ports("443", false, &a, &b, why, sizeof(why)), 0);
+	assert_int_equal(xr_parse_ports("443", false, &a, &b, why, sizeof(why)),
+			 0);
 	assert_int_equal(a, 443);
 	assert_int_equal(b, 443);
-	assert_int_equal(xr_parse_ports("44200-44300", true, &a, &b, why, sizeof(why)), 0);
+	assert_int_equal(
+		xr_parse_ports("44200-44300", true, &a, &b, why, sizeof(why)),
+		0);
 	assert_int_equal(a, 44200);
 	assert_int_equal(b, 44300);
-	assert_int_equal(xr_parse_ports("1 - 65535", true, &a, &b, why, sizeof(why)), 0);
+	assert_int_equal(
+		xr_parse_ports("1 - 65535", true, &a, &b, why, sizeof(why)), 0);
 	assert_int_equal(a, 1);
 	assert_int_equal(b, 65535);
-	assert_int_equal(xr_parse_ports("7-7", true, &a, &b, why, sizeof(why)), 0);
+	assert_int_equal(xr_parse_ports("7-7", true, &a, &b, why, sizeof(why)),
+			 0);
 	assert_int_equal(a, 7);
 	assert_int_equal(b, 7);
 }
 
 static void test_ports_rejects_zero_big_text_and_inverted(void **state)
 {
-	static const char *const bad[] = { "0",	  "65536", "99999999999", "https",
-					   "-1",  "+443",  "0x1bb",	  "443.0",
-					   "",	  "1-",	   "-5",	  "1-0" };
+	static const char *const bad[] = {"0",	"65536", "99999999999", "https",
+					  "-1", "+443",	 "0x1bb",	"443.0",
+					  "",	"1-",	 "-5",		"1-0"};
 	uint16_t a = 1, b = 1;
 	char why[256];
 	size_t i;
@@ -156,16 +163,22 @@ static void test_ports_rejects_zero_big_text_and_inverted(void **state)
 		    -EINVAL)
 			fail_msg("'%s' accepted as %u-%u", bad[i], a, b);
 	}
-	assert_int_equal(xr_parse_ports("44300-44200", true, &a, &b, why, sizeof(why)), -EINVAL);
+	assert_int_equal(
+		xr_parse_ports("44300-44200", true, &a, &b, why, sizeof(why)),
+		-EINVAL);
 	assert_non_null(strstr(why, "write '44200-44300'"));
-	assert_int_equal(xr_parse_ports("0", false, &a, &b, why, sizeof(why)), -EINVAL);
+	assert_int_equal(xr_parse_ports("0", false, &a, &b, why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "1 to 65535"));
 	/* A range where one port is expected says how to write a range. */
-	assert_int_equal(xr_parse_ports("10-20", false, &a, &b, why, sizeof(why)), -EINVAL);
+	assert_int_equal(
+		xr_parse_ports("10-20", false, &a, &b, why, sizeof(why)),
+		-EINVAL);
 	assert_non_null(strstr(why, "ports: 10-20"));
 }
 
-/* ---- CIDRs ---------------------------------------------------------------- */
+/* ---- CIDRs ----------------------------------------------------------------
+ */
 
 static void test_cidr_v4_v6_and_bare_addresses(void **state)
 {
@@ -179,7 +192,8 @@ static void test_cidr_v4_v6_and_bare_addresses(void **state)
 	assert_memory_equal(c.addr, v4("10.0.0.0"), 4);
 	assert_int_equal(xr_parse_cidr("192.0.2.7", &c, why, sizeof(why)), 0);
 	assert_int_equal(c.prefixlen, 32);
-	assert_int_equal(xr_parse_cidr("2001:db8::/32", &c, why, sizeof(why)), 0);
+	assert_int_equal(xr_parse_cidr("2001:db8::/32", &c, why, sizeof(why)),
+			 0);
 	assert_int_equal(c.family, AF_INET6);
 	assert_int_equal(c.prefixlen, 32);
 	assert_memory_equal(c.addr, v6("2001:db8::"), 16);
@@ -197,23 +211,27 @@ static void test_cidr_rejects_host_bits_with_the_network(void **state)
 	char why[256];
 
 	(void)state;
-	assert_int_equal(xr_parse_cidr("10.1.2.3/8", &c, why, sizeof(why)), -EINVAL);
+	assert_int_equal(xr_parse_cidr("10.1.2.3/8", &c, why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "did you mean '10.0.0.0/8'?"));
-	assert_int_equal(xr_parse_cidr("192.0.2.128/25", &c, why, sizeof(why)), 0);
-	assert_int_equal(xr_parse_cidr("192.0.2.129/24", &c, why, sizeof(why)), -EINVAL);
+	assert_int_equal(xr_parse_cidr("192.0.2.128/25", &c, why, sizeof(why)),
+			 0);
+	assert_int_equal(xr_parse_cidr("192.0.2.129/24", &c, why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "'192.0.2.0/24'"));
-	assert_int_equal(xr_parse_cidr("2001:db8::1/64", &c, why, sizeof(why)), -EINVAL);
+	assert_int_equal(xr_parse_cidr("2001:db8::1/64", &c, why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "'2001:db8::/64'"));
 }
 
 static void test_cidr_rejects_bad_text_prefix_and_mapped(void **state)
 {
 	static const char *const bad[] = {
-		"10.0.0.0/33", "2001:db8::/129", "10.0.0.300", "10.0.0.0/",
-		"10.0.0.0/-1", "10.0.0.0/8/8",	 "fe80::1%eth0", "host.example",
-		"",	       "/8",		 "10.0.0.0/08a", "::ffff:192.0.2.1",
-		"::/0",	       "::/80"
-	};
+		"10.0.0.0/33",	"2001:db8::/129", "10.0.0.300",
+		"10.0.0.0/",	"10.0.0.0/-1",	  "10.0.0.0/8/8",
+		"fe80::1%eth0", "host.example",	  "",
+		"/8",		"10.0.0.0/08a",	  "::ffff:192.0.2.1",
+		"::/0",		"::/80"};
 	struct xr_cidr c;
 	char why[256];
 	size_t i;
@@ -222,7 +240,9 @@ static void test_cidr_rejects_bad_text_prefix_and_mapped(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (xr_parse_cidr(bad[i], &c, why, sizeof(why)) != -EINVAL)
 			fail_msg("'%s' accepted", bad[i]);
-	assert_int_equal(xr_parse_cidr("::ffff:192.0.2.0/120", &c, why, sizeof(why)), -EINVAL);
+	assert_int_equal(
+		xr_parse_cidr("::ffff:192.0.2.0/120", &c, why, sizeof(why)),
+		-EINVAL);
 	assert_non_null(strstr(why, "'192.0.2.0/24'"));
 	/* IPv6 space beside the mapped range is fine. */
 	assert_int_equal(xr_parse_cidr("::/1", &c, why, sizeof(why)), -EINVAL);
@@ -232,22 +252,24 @@ static void test_cidr_rejects_bad_text_prefix_and_mapped(void **state)
 
 static void test_cidr_format_round_trips(void **state)
 {
-	static const char *const good[] = { "10.0.0.0/8", "192.0.2.7/32",
-					    "2001:db8::/32", "2001:db8:1::5/128",
-					    "0.0.0.0/0" };
+	static const char *const good[] = {"10.0.0.0/8", "192.0.2.7/32",
+					   "2001:db8::/32", "2001:db8:1::5/128",
+					   "0.0.0.0/0"};
 	struct xr_cidr c;
 	char why[256], text[64];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(xr_parse_cidr(good[i], &c, why, sizeof(why)), 0);
+		assert_int_equal(xr_parse_cidr(good[i], &c, why, sizeof(why)),
+				 0);
 		xr_cidr_format(&c, text, sizeof(text));
 		assert_string_equal(text, good[i]);
 	}
 }
 
-/* ---- compiling: rules and port tables -------------------------------------- */
+/* ---- compiling: rules and port tables --------------------------------------
+ */
 
 static void test_range_fills_exactly_its_ports(void **state)
 {
@@ -255,23 +277,29 @@ static void test_range_fills_exactly_its_ports(void **state)
 	unsigned int port;
 
 	(void)state;
-	p = build_ok("name: t\n"
-		     "allow:\n"
-		     "  - {service: Media, protocol: udp, ports: 44200-44300}\n",
-		     NULL);
+	p = build_ok(
+		"name: t\n"
+		"allow:\n"
+		"  - {service: Media, protocol: udp, ports: 44200-44300}\n",
+		NULL);
 	assert_int_equal(p->nrules, 1);
 	assert_int_equal(p->rules[0].proto, XR_PROTO_UDP);
 	for (port = 44200; port <= 44300; port++) {
-		assert_int_equal(p->ports[XR_PROTO_UDP][port].flags, XR_PORT_ALLOW);
+		assert_int_equal(p->ports[XR_PROTO_UDP][port].flags,
+				 XR_PORT_ALLOW);
 		assert_int_equal(p->ports[XR_PROTO_UDP][port].rule, 0);
 	}
 	assert_int_equal(p->ports[XR_PROTO_UDP][44199].flags, 0);
 	assert_int_equal(p->ports[XR_PROTO_UDP][44301].flags, 0);
 	assert_int_equal(p->ports[XR_PROTO_TCP][44200].flags, 0);
-	assert_true(xr_policy_allows(p, XR_PROTO_UDP, 44250, AF_INET, v4("198.51.100.1")));
-	assert_false(xr_policy_allows(p, XR_PROTO_UDP, 44301, AF_INET, v4("198.51.100.1")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 44250, AF_INET, v4("198.51.100.1")));
-	assert_false(xr_policy_allows(p, 7, 44250, AF_INET, v4("198.51.100.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_UDP, 44250, AF_INET,
+				     v4("198.51.100.1")));
+	assert_false(xr_policy_allows(p, XR_PROTO_UDP, 44301, AF_INET,
+				      v4("198.51.100.1")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 44250, AF_INET,
+				      v4("198.51.100.1")));
+	assert_false(
+		xr_policy_allows(p, 7, 44250, AF_INET, v4("198.51.100.1")));
 	xr_policy_free(p);
 }
 
@@ -310,7 +338,8 @@ static void test_both_gives_two_rules_sorted_by_proto_then_port(void **state)
 			assert_true(e->rule < p->nrules);
 			r = &p->rules[e->rule];
 			assert_int_equal(r->proto, i);
-			assert_true(r->first_port <= port && port <= r->last_port);
+			assert_true(r->first_port <= port &&
+				    port <= r->last_port);
 		}
 	}
 	assert_int_equal(allowed, 1 + 1 + 1 + 1 + 11);
@@ -358,8 +387,10 @@ static void test_feature_defaults_and_records(void **state)
 
 static void test_toggles_enable_and_disable(void **state)
 {
-	struct xr_toggles t = { .enable = { "admin" }, .nenable = 1,
-				.disable = { "media" }, .ndisable = 1 };
+	struct xr_toggles t = {.enable = {"admin"},
+			       .nenable = 1,
+			       .disable = {"media"},
+			       .ndisable = 1};
 	struct xr_policy *p;
 
 	(void)state;
@@ -368,14 +399,15 @@ static void test_toggles_enable_and_disable(void **state)
 	assert_true(p->features[2].enabled);
 	assert_int_equal(p->ports[XR_PROTO_UDP][40000].flags, 0);
 	assert_int_equal(p->ports[XR_PROTO_TCP][9000].flags, XR_PORT_ALLOW);
-	assert_string_equal(p->rules[p->ports[XR_PROTO_TCP][9000].rule].feature, "admin");
+	assert_string_equal(p->rules[p->ports[XR_PROTO_TCP][9000].rule].feature,
+			    "admin");
 	xr_policy_free(p);
 }
 
 static void test_unknown_toggle_lists_known_features(void **state)
 {
-	struct xr_toggles t = { .enable = { "dashbord" }, .nenable = 1 };
-	struct xr_toggles far = { .disable = { "nonsense" }, .ndisable = 1 };
+	struct xr_toggles t = {.enable = {"dashbord"}, .nenable = 1};
+	struct xr_toggles far = {.disable = {"nonsense"}, .ndisable = 1};
 
 	(void)state;
 	build_fails(features_profile, &t, 4, 1, "did you mean 'dashboard'?");
@@ -386,19 +418,19 @@ static void test_unknown_toggle_lists_known_features(void **state)
 
 static void test_sources_required_needs_a_source(void **state)
 {
-	struct xr_toggles t = { .enable = { "dashboard" }, .nenable = 1 };
+	struct xr_toggles t = {.enable = {"dashboard"}, .nenable = 1};
 
 	(void)state;
-	build_fails(features_profile, &t, 10, 3,
-		    "add --source dashboard=CIDR");
+	build_fails(features_profile, &t, 10, 3, "add --source dashboard=CIDR");
 }
 
 static void test_source_toggle_restricts_the_port(void **state)
 {
-	struct xr_toggles t = { .enable = { "dashboard" }, .nenable = 1,
-				.source = { "dashboard=192.0.2.0/24",
-					    "dashboard=2001:db8::/32" },
-				.nsource = 2 };
+	struct xr_toggles t = {
+		.enable = {"dashboard"},
+		.nenable = 1,
+		.source = {"dashboard=192.0.2.0/24", "dashboard=2001:db8::/32"},
+		.nsource = 2};
 	const struct xr_rule *r;
 	struct xr_policy *p;
 	char text[64];
@@ -411,29 +443,37 @@ static void test_source_toggle_restricts_the_port(void **state)
 	assert_int_equal(r->nsources, 2);
 	xr_cidr_format(&r->sources[0], text, sizeof(text));
 	assert_string_equal(text, "192.0.2.0/24");
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET, v4("192.0.2.200")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET, v4("192.0.3.1")));
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET6, v6("2001:db8:5::1")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET6, v6("2001:db9::1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET,
+				     v4("192.0.2.200")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET,
+				      v4("192.0.3.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET6,
+				     v6("2001:db8:5::1")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 8888, AF_INET6,
+				      v6("2001:db9::1")));
 	/* Other ports stay open to everyone. */
 	assert_int_equal(p->ports[XR_PROTO_TCP][443].flags, XR_PORT_ALLOW);
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 443, AF_INET, v4("192.0.3.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 443, AF_INET,
+				     v4("192.0.3.1")));
 	xr_policy_free(p);
 }
 
 static void test_bad_source_toggles(void **state)
 {
-	struct xr_toggles hostbits = { .enable = { "dashboard" }, .nenable = 1,
-				       .source = { "dashboard=10.1.0.0/8" },
-				       .nsource = 1 };
-	struct xr_toggles off = { .source = { "admin=10.0.0.0/8" },
-				  .nsource = 1 };
-	struct xr_toggles noeq = { .source = { "10.0.0.0/8" }, .nsource = 1 };
-	struct xr_toggles both = { .enable = { "media" }, .nenable = 1,
-				   .disable = { "media" }, .ndisable = 1 };
+	struct xr_toggles hostbits = {.enable = {"dashboard"},
+				      .nenable = 1,
+				      .source = {"dashboard=10.1.0.0/8"},
+				      .nsource = 1};
+	struct xr_toggles off = {.source = {"admin=10.0.0.0/8"}, .nsource = 1};
+	struct xr_toggles noeq = {.source = {"10.0.0.0/8"}, .nsource = 1};
+	struct xr_toggles both = {.enable = {"media"},
+				  .nenable = 1,
+				  .disable = {"media"},
+				  .ndisable = 1};
 
 	(void)state;
-	build_fails(features_profile, &hostbits, 10, 3, "did you mean '10.0.0.0/8'?");
+	build_fails(features_profile, &hostbits, 10, 3,
+		    "did you mean '10.0.0.0/8'?");
 	build_fails(features_profile, &off, 15, 3, "add --enable admin");
 	build_fails(features_profile, &noeq, 4, 1, "expected FEATURE=CIDR");
 	build_fails(features_profile, &both, 5, 3, "contradict");
@@ -448,22 +488,35 @@ static void test_allows_matches_sources_like_the_packet_path(void **state)
 		     "allow:\n"
 		     "  - {service: A, protocol: tcp, port: 1000,\n"
 		     "     sources: [10.0.0.0/8, 192.0.2.7, 2001:db8::/32]}\n"
-		     "  - {service: B, protocol: tcp, port: 2000, sources: [0.0.0.0/0]}\n",
+		     "  - {service: B, protocol: tcp, port: 2000, sources: "
+		     "[0.0.0.0/0]}\n",
 		     NULL);
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET, v4("10.255.0.1")));
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET, v4("192.0.2.7")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET, v4("192.0.2.8")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET, v4("11.0.0.1")));
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6, v6("2001:db8::42")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6, v6("2001:db9::42")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET,
+				     v4("10.255.0.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET,
+				     v4("192.0.2.7")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET,
+				      v4("192.0.2.8")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET,
+				      v4("11.0.0.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6,
+				     v6("2001:db8::42")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6,
+				      v6("2001:db9::42")));
 	/* The trie holds IPv4 as ::ffff:a.b.c.d: so does the model. */
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6, v6("::ffff:10.1.1.1")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6, v6("::10.1.1.1")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, 99, v4("10.1.1.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6,
+				     v6("::ffff:10.1.1.1")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 1000, AF_INET6,
+				      v6("::10.1.1.1")));
+	assert_false(
+		xr_policy_allows(p, XR_PROTO_TCP, 1000, 99, v4("10.1.1.1")));
 	/* 0.0.0.0/0 is every IPv4 host and no IPv6 host. */
-	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 2000, AF_INET, v4("203.0.113.9")));
-	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 2000, AF_INET6, v6("2001:db8::1")));
-	assert_false(xr_policy_allows(p, XR_PROTO_UDP, 1000, AF_INET, v4("10.0.0.1")));
+	assert_true(xr_policy_allows(p, XR_PROTO_TCP, 2000, AF_INET,
+				     v4("203.0.113.9")));
+	assert_false(xr_policy_allows(p, XR_PROTO_TCP, 2000, AF_INET6,
+				      v6("2001:db8::1")));
+	assert_false(xr_policy_allows(p, XR_PROTO_UDP, 1000, AF_INET,
+				      v4("10.0.0.1")));
 	xr_policy_free(p);
 }
 
@@ -472,13 +525,15 @@ static void test_allows_matches_sources_like_the_packet_path(void **state)
 static void test_never_expose_names_both_entries(void **state)
 {
 	(void)state;
-	build_fails("name: t\n"
-		    "allow:\n"
-		    "  - {service: Everything, protocol: both, ports: 5000-7000}\n"
-		    "never_expose:\n"
-		    "  - {service: PostgreSQL, protocol: tcp, port: 5432}\n",
-		    NULL, 3, 5, "'Everything' 5000-7000/tcp+udp opens 5432/tcp");
-	assert_non_null(strstr(xr_last_error(), "never_expose entry 'PostgreSQL' at "));
+	build_fails(
+		"name: t\n"
+		"allow:\n"
+		"  - {service: Everything, protocol: both, ports: 5000-7000}\n"
+		"never_expose:\n"
+		"  - {service: PostgreSQL, protocol: tcp, port: 5432}\n",
+		NULL, 3, 5, "'Everything' 5000-7000/tcp+udp opens 5432/tcp");
+	assert_non_null(
+		strstr(xr_last_error(), "never_expose entry 'PostgreSQL' at "));
 	assert_non_null(strstr(xr_last_error(), "/p.yaml:5:5 forbids"));
 }
 
@@ -505,10 +560,12 @@ static void test_overlaps_that_disagree_name_both(void **state)
 		    "  - {service: B, protocol: udp, ports: 1000-2000}\n"
 		    "  - {service: C, protocol: tcp, port: 1500}\n",
 		    NULL, 5, 5, "'C' 1500/tcp overlaps 'A' 1000-2000/tcp at ");
-	assert_non_null(strstr(xr_last_error(), "/p.yaml:3:5, which has another service label"));
+	assert_non_null(strstr(xr_last_error(),
+			       "/p.yaml:3:5, which has another service label"));
 	build_fails("name: t\n"
 		    "allow:\n"
-		    "  - {service: A, protocol: tcp, port: 80, sources: [10.0.0.0/8]}\n"
+		    "  - {service: A, protocol: tcp, port: 80, sources: "
+		    "[10.0.0.0/8]}\n"
 		    "  - {service: A, protocol: tcp, port: 80}\n",
 		    NULL, 4, 5, "which has other sources");
 	build_fails("name: t\n"
@@ -526,17 +583,22 @@ static void test_exact_repeat_warns_and_compiles_once(void **state)
 	(void)state;
 	p = build_ok("name: t\n"
 		     "allow:\n"
-		     "  - {service: A, protocol: tcp, port: 80, sources: [10.0.0.0/8, 192.0.2.0/24]}\n"
-		     "  - {service: A, protocol: tcp, port: 80, sources: [192.0.2.0/24, 10.0.0.0/8]}\n",
+		     "  - {service: A, protocol: tcp, port: 80, sources: "
+		     "[10.0.0.0/8, 192.0.2.0/24]}\n"
+		     "  - {service: A, protocol: tcp, port: 80, sources: "
+		     "[192.0.2.0/24, 10.0.0.0/8]}\n",
 		     NULL);
 	assert_int_equal(xr_warning_count(), before + 1);
-	assert_non_null(strstr(xr_last_warning(), "/p.yaml:4:5: warning: 'A' 80/tcp repeats the entry at "));
+	assert_non_null(strstr(
+		xr_last_warning(),
+		"/p.yaml:4:5: warning: 'A' 80/tcp repeats the entry at "));
 	assert_int_equal(p->nrules, 1);
 	assert_int_equal(p->rules[0].nsources, 2);
 	xr_policy_free(p);
 }
 
-/* ---- extends -------------------------------------------------------------- */
+/* ---- extends --------------------------------------------------------------
+ */
 
 static void test_extends_merges_removes_and_overrides(void **state)
 {
@@ -544,31 +606,33 @@ static void test_extends_merges_removes_and_overrides(void **state)
 	size_t i;
 
 	(void)state;
-	put("base.yaml", "name: base\n"
-			 "description: the base\n"
-			 "allow:\n"
-			 "  - {service: HTTP, protocol: tcp, port: 80}\n"
-			 "  - {service: HTTPS, protocol: tcp, port: 443}\n"
-			 "features:\n"
-			 "  media:\n"
-			 "    default: true\n"
-			 "    allow:\n"
-			 "      - {service: Media, protocol: udp, ports: 40000-40100}\n"
-			 "never_expose:\n"
-			 "  - {service: Redis, protocol: tcp, port: 6379}\n"
-			 "defaults: {echo_requests: drop, fragments: drop}\n");
-	p = build_ok("name: site\n"
-		     "extends: base.yaml\n"
-		     "remove: [HTTP]\n"
-		     "allow:\n"
-		     "  - {service: Metrics, protocol: tcp, port: 9100}\n"
-		     "features:\n"
-		     "  media: {default: false}\n"
-		     "  admin:\n"
-		     "    default: true\n"
-		     "    allow: [{service: Admin, protocol: tcp, port: 8443}]\n"
-		     "defaults: {fragments: pass}\n",
-		     NULL);
+	put("base.yaml",
+	    "name: base\n"
+	    "description: the base\n"
+	    "allow:\n"
+	    "  - {service: HTTP, protocol: tcp, port: 80}\n"
+	    "  - {service: HTTPS, protocol: tcp, port: 443}\n"
+	    "features:\n"
+	    "  media:\n"
+	    "    default: true\n"
+	    "    allow:\n"
+	    "      - {service: Media, protocol: udp, ports: 40000-40100}\n"
+	    "never_expose:\n"
+	    "  - {service: Redis, protocol: tcp, port: 6379}\n"
+	    "defaults: {echo_requests: drop, fragments: drop}\n");
+	p = build_ok(
+		"name: site\n"
+		"extends: base.yaml\n"
+		"remove: [HTTP]\n"
+		"allow:\n"
+		"  - {service: Metrics, protocol: tcp, port: 9100}\n"
+		"features:\n"
+		"  media: {default: false}\n"
+		"  admin:\n"
+		"    default: true\n"
+		"    allow: [{service: Admin, protocol: tcp, port: 8443}]\n"
+		"defaults: {fragments: pass}\n",
+		NULL);
 	assert_string_equal(p->name, "site");
 	assert_string_equal(p->description, "the base");
 	assert_int_equal(p->nfeatures, 2);
@@ -581,7 +645,7 @@ static void test_extends_merges_removes_and_overrides(void **state)
 	assert_int_equal(p->ports[XR_PROTO_TCP][9100].flags, XR_PORT_ALLOW);
 	assert_int_equal(p->ports[XR_PROTO_TCP][8443].flags, XR_PORT_ALLOW);
 	assert_int_equal(p->ports[XR_PROTO_UDP][40000].flags, 0);
-	assert_int_equal(p->classes.drop_echo, 1); /* from the base */
+	assert_int_equal(p->classes.drop_echo, 1);  /* from the base */
 	assert_int_equal(p->classes.drop_frags, 0); /* overridden */
 	for (i = 0; i < p->nrules; i++)
 		assert_string_not_equal(p->rules[i].service, "HTTP");
@@ -601,8 +665,9 @@ static void test_extends_errors(void **state)
 	(void)state;
 	/* A cycle is reported where it closes. */
 	put("a.yaml", "name: a\nextends: p.yaml\n");
-	build_fails_in("a.yaml", "name: p\nextends: a.yaml\n", NULL, 2, 10,
-		       "extends 'p.yaml' makes a cycle (p.yaml -> a.yaml -> p.yaml)");
+	build_fails_in(
+		"a.yaml", "name: p\nextends: a.yaml\n", NULL, 2, 10,
+		"extends 'p.yaml' makes a cycle (p.yaml -> a.yaml -> p.yaml)");
 	put("b.yaml", "name: b\n\nextends: c.yaml\n");
 	put("c.yaml", "name: c\nextends: b.yaml\n");
 	build_fails_in("c.yaml", "name: p\nextends: b.yaml\n", NULL, 2, 10,
@@ -613,9 +678,12 @@ static void test_extends_errors(void **state)
 		    "extends './nowhere.yaml': cannot open");
 	build_fails("name: p\nextends: no-such-builtin\n", NULL, 2, 10,
 		    "no such built-in profile");
-	put("base.yaml", "name: base\nallow: [{service: HTTP, protocol: tcp, port: 80}]\n");
-	build_fails("name: p\nextends: base.yaml\nremove: [HTTPS]\n", NULL, 3, 10,
-		    "remove 'HTTPS': profile 'base' has no entry with that service; did you mean 'HTTP'?");
+	put("base.yaml",
+	    "name: base\nallow: [{service: HTTP, protocol: tcp, port: 80}]\n");
+	build_fails("name: p\nextends: base.yaml\nremove: [HTTPS]\n", NULL, 3,
+		    10,
+		    "remove 'HTTPS': profile 'base' has no entry with that "
+		    "service; did you mean 'HTTP'?");
 	build_fails("name: p\nallow: []\nremove: [HTTP]\n", NULL, 3, 1,
 		    "this one extends none");
 }
@@ -629,7 +697,8 @@ static void test_extends_chain_is_bounded(void **state)
 	for (i = 1; i <= XR_EXTENDS_MAX; i++) {
 		snprintf(name, sizeof(name), "d%d.yaml", i);
 		if (i < XR_EXTENDS_MAX)
-			snprintf(text, sizeof(text), "name: d%d\nextends: d%d.yaml\n", i, i + 1);
+			snprintf(text, sizeof(text),
+				 "name: d%d\nextends: d%d.yaml\n", i, i + 1);
 		else
 			snprintf(text, sizeof(text), "name: d%d\n", i);
 		put(name, text);
@@ -637,18 +706,21 @@ static void test_extends_chain_is_bounded(void **state)
 	/* p + d1..d7: eight profiles, the limit. */
 	put("d7.yaml", "name: d7\n");
 	{
-		struct xr_policy *p = build_ok("name: p\nextends: d1.yaml\n", NULL);
+		struct xr_policy *p =
+			build_ok("name: p\nextends: d1.yaml\n", NULL);
 
 		xr_policy_free(p);
 	}
 	put("d7.yaml", "name: d7\nextends: d8.yaml\n");
 	{
-		build_fails_in("d7.yaml", "name: p\nextends: d1.yaml\n", NULL, 2,
-			       10, "extends 'd8.yaml' makes a chain of more than 8");
+		build_fails_in(
+			"d7.yaml", "name: p\nextends: d1.yaml\n", NULL, 2, 10,
+			"extends 'd8.yaml' makes a chain of more than 8");
 	}
 }
 
-/* ---- digest, classes ------------------------------------------------------- */
+/* ---- digest, classes -------------------------------------------------------
+ */
 
 static uint64_t digest_of(const char *text, const struct xr_toggles *t)
 {
@@ -659,30 +731,36 @@ static uint64_t digest_of(const char *text, const struct xr_toggles *t)
 	return d;
 }
 
-static void test_digest_is_stable_and_sees_what_the_packet_path_sees(void **state)
+static void
+test_digest_is_stable_and_sees_what_the_packet_path_sees(void **state)
 {
 	const char *a = "name: a\n"
 			"allow:\n"
 			"  - {service: X, protocol: tcp, port: 80}\n"
-			"  - {service: Y, protocol: udp, ports: 100-200, sources: [10.0.0.0/8]}\n";
+			"  - {service: Y, protocol: udp, ports: 100-200, "
+			"sources: [10.0.0.0/8]}\n";
 	/* Same policy: other names, other order, other description. */
 	const char *same = "name: other\n"
 			   "description: labels are not policy\n"
 			   "allow:\n"
-			   "  - {service: Media, protocol: udp, ports: 100-200, sources: [10.0.0.0/8]}\n"
+			   "  - {service: Media, protocol: udp, ports: "
+			   "100-200, sources: [10.0.0.0/8]}\n"
 			   "  - {service: Web, protocol: tcp, port: 80}\n";
 	const char *port = "name: a\n"
 			   "allow:\n"
 			   "  - {service: X, protocol: tcp, port: 81}\n"
-			   "  - {service: Y, protocol: udp, ports: 100-200, sources: [10.0.0.0/8]}\n";
+			   "  - {service: Y, protocol: udp, ports: 100-200, "
+			   "sources: [10.0.0.0/8]}\n";
 	const char *src = "name: a\n"
 			  "allow:\n"
 			  "  - {service: X, protocol: tcp, port: 80}\n"
-			  "  - {service: Y, protocol: udp, ports: 100-200, sources: [11.0.0.0/8]}\n";
+			  "  - {service: Y, protocol: udp, ports: 100-200, "
+			  "sources: [11.0.0.0/8]}\n";
 	const char *cls = "name: a\n"
 			  "allow:\n"
 			  "  - {service: X, protocol: tcp, port: 80}\n"
-			  "  - {service: Y, protocol: udp, ports: 100-200, sources: [10.0.0.0/8]}\n"
+			  "  - {service: Y, protocol: udp, ports: 100-200, "
+			  "sources: [10.0.0.0/8]}\n"
 			  "defaults: {allow_protocols: [gre]}\n";
 	uint64_t d = digest_of(a, NULL);
 
@@ -706,7 +784,7 @@ static void test_digest_known_value_for_an_empty_policy(void **state)
 	/* FNV-1a over 131072 zero port entries and the zero class bytes. */
 	for (i = 0; i < 4 * XR_PROTOS * XR_PORTS_PER_PROTO + 4 + 32
 #ifdef XR_HAVE_REPLY_TIMEOUTS
-			     + 12
+				+ 12
 #endif
 	     ;
 	     i++)
@@ -725,7 +803,8 @@ static void test_class_defaults_and_protocol_bitmap(void **state)
 	assert_int_equal(p->classes.drop_frags, 0);
 	assert_int_equal(p->classes.other_ip_pass, 0);
 	assert_int_equal(p->classes.replies, 1);
-	assert_true(p->classes.other_ip_allow[0] == 0 && p->classes.other_ip_allow[2] == 0);
+	assert_true(p->classes.other_ip_allow[0] == 0 &&
+		    p->classes.other_ip_allow[2] == 0);
 #ifdef XR_HAVE_REPLY_TIMEOUTS
 	assert_int_equal(p->classes.reply_tcp_secs, XR_REPLY_TCP_SECS);
 	assert_int_equal(p->classes.reply_udp_secs, XR_REPLY_UDP_SECS);
@@ -753,27 +832,33 @@ static void test_class_defaults_and_protocol_bitmap(void **state)
 	xr_policy_free(p);
 }
 
-/* ---- errors: located, bounded ---------------------------------------------- */
+/* ---- errors: located, bounded ----------------------------------------------
+ */
 
 static void test_errors_are_located_and_helpful(void **state)
 {
 	(void)state;
-	build_fails("name: t\nalow: []\n", NULL, 2, 1,
-		    "unknown key 'alow' in the top level; did you mean 'allow'?");
-	build_fails("name: t\nallow:\n  - {service: A, protcol: tcp, port: 1}\n",
-		    NULL, 3, 18, "did you mean 'protocol'?");
+	build_fails(
+		"name: t\nalow: []\n", NULL, 2, 1,
+		"unknown key 'alow' in the top level; did you mean 'allow'?");
+	build_fails(
+		"name: t\nallow:\n  - {service: A, protcol: tcp, port: 1}\n",
+		NULL, 3, 18, "did you mean 'protocol'?");
 	build_fails("name: t\nallow: {service: A}\n", NULL, 2, 8,
 		    "'allow' must be a list of entries, found a mapping");
-	build_fails("name: t\nallow:\n  - {service: A, protocol: tcp, port: 0}\n",
-		    NULL, 3, 39, "port 0 is not a valid port");
-	build_fails("name: t\nallow:\n  - {service: A, protocol: udp, ports: 44300-44200}\n",
+	build_fails(
+		"name: t\nallow:\n  - {service: A, protocol: tcp, port: 0}\n",
+		NULL, 3, 39, "port 0 is not a valid port");
+	build_fails("name: t\nallow:\n  - {service: A, protocol: udp, ports: "
+		    "44300-44200}\n",
 		    NULL, 3, 40, "write '44200-44300'");
 	build_fails("", NULL, 1, 1, "the profile is empty");
 	build_fails("# nothing\n", NULL, 1, 1, "the profile is empty");
 	build_fails("- a\n", NULL, 1, 1, "the top level must be a mapping");
 	build_fails("name: t\nallow: [\n", NULL, 3, 1, "YAML syntax");
 	build_fails("description: x\n", NULL, 1, 1, "has no 'name'");
-	build_fails("name: t\nname: u\n", NULL, 2, 1, "duplicate key 'name' (first at line 1)");
+	build_fails("name: t\nname: u\n", NULL, 2, 1,
+		    "duplicate key 'name' (first at line 1)");
 }
 
 static void test_quoted_text_in_errors_is_clipped(void **state)
@@ -781,7 +866,8 @@ static void test_quoted_text_in_errors_is_clipped(void **state)
 	char text[4096], *end;
 
 	(void)state;
-	end = text + sprintf(text, "name: t\nallow:\n  - {service: A, protocol: tcp, port: \"");
+	end = text + sprintf(text, "name: t\nallow:\n  - {service: A, "
+				   "protocol: tcp, port: \"");
 	memset(end, '7', 2000);
 	strcpy(end + 2000, "x\"}\n");
 	build_fails(text, NULL, 3, 39, "is not a port number");
@@ -821,11 +907,13 @@ static void test_alias_bomb_depth_and_size_are_bounded(void **state)
 		*end++ = ']';
 	strcpy(end, "\n");
 	{
-		/* The root mapping is one level: DEPTH_MAX lists are one too many. */
+		/* The root mapping is one level: DEPTH_MAX lists are one too
+		 * many. */
 		struct xr_policy *p = NULL;
 
 		assert_int_equal(build(text, NULL, &p), -EINVAL);
-		assert_non_null(strstr(xr_last_error(), "nested more than 16 levels deep"));
+		assert_non_null(strstr(xr_last_error(),
+				       "nested more than 16 levels deep"));
 		assert_non_null(strstr(xr_last_error(), ":2:24: error:"));
 	}
 
@@ -854,29 +942,37 @@ static void test_rule_and_source_limits(void **state)
 	/* 2049 entries for both protocols: 4098 rules. */
 	n = (size_t)sprintf(text, "name: t\nallow:\n");
 	for (i = 0; i < 2049; i++)
-		n += (size_t)sprintf(text + n, "- {service: s, protocol: both, port: %d}\n", i + 1);
+		n += (size_t)sprintf(
+			text + n, "- {service: s, protocol: both, port: %d}\n",
+			i + 1);
 	build_fails(text, NULL, 1, 1, "compiles to 4098 rules");
 	/* 2048 entries: 4096 rules, the limit. */
 	n = (size_t)sprintf(text, "name: t\nallow:\n");
 	for (i = 0; i < 2048; i++)
-		n += (size_t)sprintf(text + n, "- {service: s, protocol: both, port: %d}\n", i + 1);
+		n += (size_t)sprintf(
+			text + n, "- {service: s, protocol: both, port: %d}\n",
+			i + 1);
 	{
 		struct xr_policy *p = build_ok(text, NULL);
 
 		assert_int_equal(p->nrules, XR_RULES_MAX);
-		assert_int_equal(p->ports[XR_PROTO_UDP][2048].rule, XR_RULES_MAX - 1);
+		assert_int_equal(p->ports[XR_PROTO_UDP][2048].rule,
+				 XR_RULES_MAX - 1);
 		xr_policy_free(p);
 	}
 	/* 8193 sources on a tcp+udp entry: 16386 in all. */
-	n = (size_t)sprintf(text, "name: t\nallow:\n- {service: s, protocol: both, port: 1, sources: [");
+	n = (size_t)sprintf(text, "name: t\nallow:\n- {service: s, protocol: "
+				  "both, port: 1, sources: [");
 	for (i = 0; i < 8193; i++)
-		n += (size_t)sprintf(text + n, "%s10.%d.%d.0/24", i ? "," : "", i / 256, i % 256);
+		n += (size_t)sprintf(text + n, "%s10.%d.%d.0/24", i ? "," : "",
+				     i / 256, i % 256);
 	strcpy(text + n, "]}\n");
 	build_fails(text, NULL, 1, 1, "16386 sources");
 	free(text);
 }
 
-/* ---- the built-ins and where they are found --------------------------------- */
+/* ---- the built-ins and where they are found ---------------------------------
+ */
 
 static void test_profile_dirs_env_comes_first(void **state)
 {
@@ -942,22 +1038,26 @@ int main(void)
 		cmocka_unit_test(test_cidr_rejects_bad_text_prefix_and_mapped),
 		cmocka_unit_test(test_cidr_format_round_trips),
 		cmocka_unit_test(test_range_fills_exactly_its_ports),
-		cmocka_unit_test(test_both_gives_two_rules_sorted_by_proto_then_port),
+		cmocka_unit_test(
+			test_both_gives_two_rules_sorted_by_proto_then_port),
 		cmocka_unit_test(test_feature_defaults_and_records),
 		cmocka_unit_test(test_toggles_enable_and_disable),
 		cmocka_unit_test(test_unknown_toggle_lists_known_features),
 		cmocka_unit_test(test_sources_required_needs_a_source),
 		cmocka_unit_test(test_source_toggle_restricts_the_port),
 		cmocka_unit_test(test_bad_source_toggles),
-		cmocka_unit_test(test_allows_matches_sources_like_the_packet_path),
+		cmocka_unit_test(
+			test_allows_matches_sources_like_the_packet_path),
 		cmocka_unit_test(test_never_expose_names_both_entries),
-		cmocka_unit_test(test_never_expose_checks_features_that_are_off),
+		cmocka_unit_test(
+			test_never_expose_checks_features_that_are_off),
 		cmocka_unit_test(test_overlaps_that_disagree_name_both),
 		cmocka_unit_test(test_exact_repeat_warns_and_compiles_once),
 		cmocka_unit_test(test_extends_merges_removes_and_overrides),
 		cmocka_unit_test(test_extends_errors),
 		cmocka_unit_test(test_extends_chain_is_bounded),
-		cmocka_unit_test(test_digest_is_stable_and_sees_what_the_packet_path_sees),
+		cmocka_unit_test(
+			test_digest_is_stable_and_sees_what_the_packet_path_sees),
 		cmocka_unit_test(test_digest_known_value_for_an_empty_policy),
 		cmocka_unit_test(test_class_defaults_and_protocol_bitmap),
 		cmocka_unit_test(test_errors_are_located_and_helpful),
