@@ -352,8 +352,7 @@ static int apply_toggles(const struct xr_profile *p, const struct xr_toggles *t,
 	return 0;
 }
 
-/* An enabled feature with `sources: required` needs a source list everywhere.
- */
+/* An enabled feature with `sources: required` needs sources everywhere. */
 static int check_required_sources(const struct xr_profile *p, const bool *on,
 				  const struct extra_sources *extra)
 {
@@ -490,8 +489,7 @@ static int compile(const struct xr_profile *p, const bool *on,
 		err = -ENOMEM;
 		goto out;
 	}
-	/* The spans are sorted by protocol, then first port: so are the rules.
-	 */
+	/* Spans are sorted by protocol, then first port: so are the rules. */
 	for (i = 0; i < nspans; i++) {
 		const struct xr_span *s = &spans[i];
 		struct xr_rule *r = &out->rules[out->nrules];

@@ -153,8 +153,7 @@ const char *xr_clip(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* A clipped copy of S that lives until the end of the enclosing statement's
- * block. */
+/* A clipped copy of S, alive until the end of the enclosing block. */
 #define CLIP(s) xr_clip((s), (char[XR_CLIP + 8]){0}, XR_CLIP + 8)
 
 const char *xr_ports_text(uint16_t first, uint16_t last, char *buf, size_t len)
@@ -181,8 +180,7 @@ const char *xr_proto_name(unsigned int protos)
 	return "?";
 }
 
-/* Optimal string alignment distance, case-insensitive (typos, swapped letters).
- */
+/* Optimal string alignment distance, case-insensitive: typos, swaps. */
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
@@ -581,8 +579,7 @@ static void ydoc_free(struct ydoc *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Offset of the first byte that does not start a valid UTF-8 sequence, or LEN.
- */
+/* Where the first invalid UTF-8 sequence starts, or LEN. */
 static size_t utf8_invalid(const unsigned char *b, size_t len)
 {
 	size_t i = 0, n, k;
@@ -1086,8 +1083,7 @@ static const char *const entry_keys[] = {"service", "protocol", "port", "ports",
 					 "sources"};
 static const char *const proto_words[] = {"tcp", "udp", "both"};
 
-/* One entry of `allow`, a feature's `allow` (FEATURE >= 0) or `never_expose`.
- */
+/* An entry of `allow`, a feature's `allow` (FEATURE >= 0), `never_expose`. */
 static int parse_entry(const struct ynode *n, int feature, bool never,
 		       struct xr_entry *e)
 {
@@ -1799,8 +1795,7 @@ int xr_profile_parse(const char *path, struct xr_profile **out)
 		err = -ENOMEM;
 		goto fail;
 	}
-	/* Built-in class defaults (policies/README.md): only `replies` is on.
-	 */
+	/* Built-in class defaults (policies/README.md): only replies pass. */
 	p->classes.replies = 1;
 #ifdef XR_HAVE_REPLY_TIMEOUTS
 	p->classes.reply_tcp_secs = XR_REPLY_TCP_SECS;
@@ -2035,8 +2030,7 @@ static int merge(struct xr_profile *base, struct xr_profile *site)
 			continue;
 		}
 		map[i] = (int)(t - feats);
-		/* Errors about the feature's state point where it was last set.
-		 */
+		/* Errors about its state point where it was last set. */
 		t->loc = f->loc;
 		if (f->set & XR_FSET_DESCRIPTION)
 			memcpy(t->description, f->description,
@@ -2194,7 +2188,7 @@ static int load_chain(const char *ref, const char *from,
 				"cannot open the profile: %s; give the path of "
 				"a .yaml profile or a built-in name (%s)",
 				strerror(-err), names);
-		/* A missing profile is the user's mistake; anything else is the
+		/* A missing profile is the user's mistake, the rest the
 		 * system's. */
 		return err == -ENOENT || err == -ENOTDIR || err == -ENAMETOOLONG
 			       ? -EINVAL
@@ -2285,7 +2279,7 @@ static bool same_sources(const struct xr_span *a, const struct xr_span *b)
 	return true;
 }
 
-/* "'Caddy HTTPS' 443/tcp" or "'Hatchet dashboard' 8888/tcp (feature dashboard)"
+/* "'Caddy HTTPS' 443/tcp", "'Hatchet dashboard' 8888/tcp (feature dashboard)"
  */
 static const char *span_text(const struct xr_span *s, char *buf, size_t len)
 {

@@ -18,10 +18,9 @@
 
 /* Bounds on what a profile may ask of the parser. */
 #define XR_PROFILE_SIZE_MAX (1024 * 1024) /* bytes, checked before parsing */
-#define XR_ALIASES_MAX 16 /* YAML alias events per file (alias bombs) */
-#define XR_DEPTH_MAX 16	  /* nested lists and mappings */
-#define XR_EXTENDS_MAX 8  /* profiles in one extends chain, the first included \
-			   */
+#define XR_ALIASES_MAX 16   /* YAML alias events per file (alias bombs) */
+#define XR_DEPTH_MAX 16	    /* nested lists and mappings */
+#define XR_EXTENDS_MAX 8    /* profiles in one extends chain */
 #define XR_ENTRIES_MAX 4096 /* allow entries, features' included */
 #define XR_NEVER_MAX 256    /* never_expose entries */
 #define XR_CLIP 40 /* profile text quoted in a message is clipped to this */
@@ -47,8 +46,7 @@ struct xr_entry {
 	struct xr_loc loc;
 };
 
-/* Which fields a feature definition wrote (an extending profile overrides only
- * those). */
+/* Fields a feature definition wrote: an extending profile overrides those. */
 #define XR_FSET_DESCRIPTION (1U << 0)
 #define XR_FSET_REQUIRED (1U << 1)
 #define XR_FSET_DEFAULT (1U << 2)
@@ -74,8 +72,7 @@ struct xr_feature {
 #define XR_DSET_REPLY_UDP (1U << 6)
 #define XR_DSET_REPLY_CLOSED (1U << 7)
 
-/* Reply timeouts (defaults: reply_timeouts) exist once the contract has them.
- */
+/* `defaults: reply_timeouts`, once the contract has reply timeouts. */
 #ifdef XR_REPLY_TCP_SECS
 #define XR_HAVE_REPLY_TIMEOUTS 1
 #endif
@@ -136,8 +133,7 @@ bool xr_profile_is_name(const char *ref);
  */
 int xr_parse_ports(const char *s, bool range_ok, uint16_t *first,
 		   uint16_t *last, char *why, size_t whylen);
-/* "10.0.0.0/8", "2001:db8::/32", "192.0.2.1" (= /32), "2001:db8::1" (= /128).
- */
+/* "10.0.0.0/8", "2001:db8::/32", "192.0.2.1" (/32), "2001:db8::1" (/128). */
 int xr_parse_cidr(const char *s, struct xr_cidr *c, char *why, size_t whylen);
 int xr_cidr_cmp(const struct xr_cidr *a, const struct xr_cidr *b);
 /* Sort and drop duplicates; returns the new count. */
@@ -167,20 +163,17 @@ void xr_error_at(const struct xr_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void xr_warning_at(const struct xr_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* For errors about a file as a whole, before it has lines ("file: error: ...").
- */
+/* About a file as a whole, before it has lines: "file: error: ...". */
 void xr_error_file(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Print (PRINT) or drop the warnings held back until the profile proved good.
- */
+/* Print (PRINT) or drop the warnings held back until the profile is good. */
 void xr_warnings_flush(bool print);
 const char *xr_last_error(void);
 const char *xr_last_warning(void);
 unsigned int xr_warning_count(void);
 /* Tests: keep messages (xr_last_error) but do not print them. */
 void xr_errors_quiet(bool quiet);
-/* Quote profile text in a message: clipped to XR_CLIP, non-printables as '?'.
- */
+/* Profile text for a message: clipped to XR_CLIP, non-printables as '?'. */
 const char *xr_clip(const char *s, char *buf, size_t len);
 /* "443" or "44200-44300". */
 const char *xr_ports_text(uint16_t first, uint16_t last, char *buf, size_t len);

@@ -59,8 +59,7 @@ static struct xr_policy *build_ok(const char *text, const struct xr_toggles *t)
 	return p;
 }
 
-/* Building TEXT fails with -EINVAL and one error at FILE:LINE:COL saying WHAT.
- */
+/* Building TEXT fails: -EINVAL, one error at FILE:LINE:COL saying WHAT. */
 static void build_fails_in(const char *file, const char *text,
 			   const struct xr_toggles *t, unsigned int line,
 			   unsigned int col, const char *what)
@@ -120,8 +119,7 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* ---- ports ----------------------------------------------------------------
- */
+/* ---- ports ---- */
 
 static void test_ports_single_and_range(void **state)
 {
@@ -177,8 +175,7 @@ static void test_ports_rejects_zero_big_text_and_inverted(void **state)
 	assert_non_null(strstr(why, "ports: 10-20"));
 }
 
-/* ---- CIDRs ----------------------------------------------------------------
- */
+/* ---- CIDRs ---- */
 
 static void test_cidr_v4_v6_and_bare_addresses(void **state)
 {
@@ -268,8 +265,7 @@ static void test_cidr_format_round_trips(void **state)
 	}
 }
 
-/* ---- compiling: rules and port tables --------------------------------------
- */
+/* ---- compiling: rules and port tables ---- */
 
 static void test_range_fills_exactly_its_ports(void **state)
 {
@@ -597,8 +593,7 @@ static void test_exact_repeat_warns_and_compiles_once(void **state)
 	xr_policy_free(p);
 }
 
-/* ---- extends --------------------------------------------------------------
- */
+/* ---- extends ---- */
 
 static void test_extends_merges_removes_and_overrides(void **state)
 {
@@ -719,8 +714,7 @@ static void test_extends_chain_is_bounded(void **state)
 	}
 }
 
-/* ---- digest, classes -------------------------------------------------------
- */
+/* ---- digest, classes ---- */
 
 static uint64_t digest_of(const char *text, const struct xr_toggles *t)
 {
@@ -832,8 +826,7 @@ static void test_class_defaults_and_protocol_bitmap(void **state)
 	xr_policy_free(p);
 }
 
-/* ---- errors: located, bounded ----------------------------------------------
- */
+/* ---- errors: located, bounded ---- */
 
 static void test_errors_are_located_and_helpful(void **state)
 {
@@ -971,8 +964,7 @@ static void test_rule_and_source_limits(void **state)
 	free(text);
 }
 
-/* ---- the built-ins and where they are found ---------------------------------
- */
+/* ---- the built-ins and where they are found ---- */
 
 static void test_profile_dirs_env_comes_first(void **state)
 {
