@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The built-in profiles against Reflector's firewall page (the source of truth:
-# docsv2/firewall-ports.md, copied at /work/shared/seed/firewall-ports.md).
-# The page's rows are written out below by hand; when the page itself is
-# readable ($XR_SEED), the hand-written rows are also checked against it, so a
-# typo here cannot hide a wrong profile.
+# docsv2/firewall-ports.md in GreyhavenHQ/reflector; tests/profiles/seed/ holds
+# the copy this project started from). The page's rows are written out below
+# by hand, and checked against the page itself ($XR_SEED), so a typo here
+# cannot hide a wrong profile. When the shared seed of the workspace exists,
+# the copy must still be identical to it.
 #
 # Prints "ok - NAME" / "not ok - NAME" per check and ends with
 # "RESULT: N passed, N failed, N skipped"; exits 1 on any failure.
@@ -14,7 +15,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
 XR_BIN=${XR_BIN:-build/xdp-reflector}
-XR_SEED=${XR_SEED:-/work/shared/seed/firewall-ports.md}
+XR_SEED=${XR_SEED:-tests/profiles/seed/firewall-ports.md}
+SHARED_SEED=/work/shared/seed/firewall-ports.md
 export XDP_REFLECTOR_PROFILE_DIR=${XDP_REFLECTOR_PROFILE_DIR:-$ROOT/policies}
 
 passed=0
@@ -158,6 +160,14 @@ if [ ! -x "$XR_BIN" ]; then
 fi
 
 # ---- The hand-written rows against the page itself --------------------------
+if [ -r "$SHARED_SEED" ] && [ "$XR_SEED" = tests/profiles/seed/firewall-ports.md ]; then
+	if cmp -s "$SHARED_SEED" "$XR_SEED"; then
+		ok "tests/profiles/seed is the workspace's firewall page"
+	else
+		not_ok "tests/profiles/seed is the workspace's firewall page" \
+			"$SHARED_SEED changed: copy it and re-check the profiles"
+	fi
+fi
 if [ -r "$XR_SEED" ]; then
 	if res=$(python3 - "$XR_SEED" "$CADDY_ROWS" "$DIRECT_ROWS" \
 		"$CADDY_REQUIRED" "$DIRECT_REQUIRED" "$NEVER_PORTS" \
