@@ -1628,6 +1628,7 @@ static int parse_root(struct pctx *c, const struct ynode *root)
 			err = parse_entries(c, v, -1, false, "allow");
 		} else if (!strcmp(k, "features")) {
 			p->features_loc = root->kids[i]->loc;
+			p->features_set = true;
 			err = parse_features(c, v);
 		} else if (!strcmp(k, "never_expose")) {
 			err = parse_entries(c, v, -1, true, "never_expose");
@@ -2091,6 +2092,11 @@ static int merge(struct xr_profile *base, struct xr_profile *site)
 
 	memcpy(site->features, feats, sizeof(feats));
 	site->nfeatures = nfeats;
+	/* Toggle errors point at a `features:`, the base's if need be. */
+	if (!site->features_set && base->features_set) {
+		site->features_loc = base->features_loc;
+		site->features_set = true;
+	}
 
 	{
 		struct xr_class_policy c = base->classes;

@@ -89,6 +89,7 @@ struct xr_profile {
 	bool description_set;
 	struct xr_loc root_loc;	    /* the top-level mapping */
 	struct xr_loc features_loc; /* the `features` key, else root_loc */
+	bool features_set;	    /* features_loc is a `features` key */
 	struct xr_entry *entries;   /* allow entries; base profiles' first */
 	size_t nentries;
 	struct xr_feature features[XR_FEATURES_MAX];
