@@ -56,7 +56,9 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 BIN := $(OUT)/xdp-reflector
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit demo bench install uninstall clean format
+# The BPF objects are inputs of tests and benchmarks too: keep them.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all deps test unit run demo bench install uninstall clean format
 
 all: $(BIN) $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
@@ -95,16 +97,30 @@ $(OUT)/bench/%: bench/%.c $(SKELS) | $(OUT)/bench
 $(OUT)/bpf $(OUT)/loader $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
 
-test: all
+# The README's two commands: each installs what it needs first (idempotent),
+# then builds in a fresh make so pkg-config sees the installed libraries.
+test:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh
+
+# `make run` alone: the demo on a throwaway namespace pair;
+# `make run IFACE=eth0 [PROFILE=reflector-caddy] [ARGS=...]`: load on IFACE.
+PROFILE ?= reflector-caddy
+run:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(if $(IFACE),$(BIN) load $(IFACE) $(PROFILE) $(ARGS),$(BIN) demo)
 
 unit: $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do $$t || exit 1; done
 
-demo: deps all
-	$(Q)$(BIN) demo
+demo:
+	$(Q)$(MAKE) --no-print-directory run IFACE=
 
-bench: deps all
+bench:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
 
 UNITS := $(wildcard scripts/systemd/*.service scripts/systemd/*.timer)

@@ -74,14 +74,27 @@ static __always_inline int xr_ip_truncated(const struct xr_pkt *pkt,
 	return pkt->ip_end > frame_len;
 }
 
-static __always_inline int xr_parse_l4(const void *l4, const void *data_end,
-				       __u8 ip_proto, struct xr_pkt *pkt)
+/*
+ * The L4 header must lie within the frame and within the IP packet: a
+ * header in Ethernet padding beyond the IP length is malformed.
+ */
+static __always_inline int xr_l4_short(const void *l4, __u32 need,
+				       const void *data, const void *data_end,
+				       const struct xr_pkt *pkt)
+{
+	return l4 + need > data_end || (__u32)(l4 - data) + need > pkt->ip_end;
+}
+
+static __always_inline int xr_parse_l4(const void *l4, const void *data,
+				       const void *data_end, __u8 ip_proto,
+				       struct xr_pkt *pkt)
 {
 	pkt->ip_proto = ip_proto;
 	if (ip_proto == IPPROTO_TCP) {
 		const struct tcphdr *th = l4;
 
-		if ((const void *)(th + 1) > data_end || th->doff < 5)
+		if (xr_l4_short(l4, sizeof(*th), data, data_end, pkt) ||
+		    th->doff < 5)
 			return XR_KIND_MALFORMED;
 		pkt->proto = 0; /* XR_PROTO_TCP */
 		pkt->sport = th->source;
@@ -92,7 +105,7 @@ static __always_inline int xr_parse_l4(const void *l4, const void *data_end,
 	if (ip_proto == IPPROTO_UDP) {
 		const struct udphdr *uh = l4;
 
-		if ((const void *)(uh + 1) > data_end ||
+		if (xr_l4_short(l4, sizeof(*uh), data, data_end, pkt) ||
 		    bpf_ntohs(uh->len) < sizeof(*uh))
 			return XR_KIND_MALFORMED;
 		pkt->proto = 1; /* XR_PROTO_UDP */
@@ -100,9 +113,11 @@ static __always_inline int xr_parse_l4(const void *l4, const void *data_end,
 		pkt->dport = bpf_ntohs(uh->dest);
 		return XR_KIND_L4;
 	}
-	if (ip_proto == IPPROTO_ICMP || ip_proto == XR_IPPROTO_ICMPV6) {
+	/* ICMP of the other family is just another protocol. */
+	if ((ip_proto == IPPROTO_ICMP && pkt->family == 4) ||
+	    (ip_proto == XR_IPPROTO_ICMPV6 && pkt->family == 6)) {
 		/* type, code, checksum, and 4 bytes of rest-of-header */
-		if (l4 + 8 > data_end)
+		if (xr_l4_short(l4, 8, data, data_end, pkt))
 			return XR_KIND_MALFORMED;
 		pkt->icmp_type = *(const __u8 *)l4;
 		return XR_KIND_ICMP;
@@ -135,7 +150,7 @@ static __always_inline int xr_parse_ipv4(const void *l3, const void *data,
 		return XR_KIND_FRAGMENT;
 	}
 	pkt->fragment = (frag & 0x2000) ? 1 : 0; /* more-fragments */
-	return xr_parse_l4(l3 + hlen, data_end, iph->protocol, pkt);
+	return xr_parse_l4(l3 + hlen, data, data_end, iph->protocol, pkt);
 }
 
 static __always_inline int xr_ipv6_is_ext(__u8 nh)
@@ -192,7 +207,7 @@ static __always_inline int xr_parse_ipv6(const void *l3, const void *data,
 	/* Still an extension header after the bound: the chain is too long. */
 	if (xr_ipv6_is_ext(nh) || cur > (const __u8 *)data_end)
 		return XR_KIND_MALFORMED;
-	return xr_parse_l4(cur, data_end, nh, pkt);
+	return xr_parse_l4(cur, data, data_end, nh, pkt);
 }
 
 /* Ethernet, up to two VLAN tags, then IPv4 or IPv6. */

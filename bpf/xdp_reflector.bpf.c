@@ -68,6 +68,11 @@ static __always_inline int xr_source_allowed(const struct xr_pkt *pkt,
 	} else {
 		const struct ipv6hdr *ip6h = pkt->l3;
 
+		/* A v4-mapped IPv6 source must not match an IPv4 list. */
+		if (ip6h->saddr.in6_u.u6_addr32[0] == 0 &&
+		    ip6h->saddr.in6_u.u6_addr32[1] == 0 &&
+		    ip6h->saddr.in6_u.u6_addr32[2] == bpf_htonl(0xffff))
+			return 0;
 		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
 	}
 	return bpf_map_lookup_elem(&xr_sources, &key) != NULL;
@@ -125,6 +130,10 @@ int xdp_reflector(struct xdp_md *ctx)
 			kind = XR_KIND_MALFORMED;
 	}
 
+	/* A profile that drops fragments drops first fragments of any kind. */
+	if (pkt.fragment && cp->drop_frags && kind != XR_KIND_MALFORMED)
+		return xr_class_verdict(XR_CLASS_FRAGMENT, 0, len);
+
 	switch (kind) {
 	case XR_KIND_L4:
 		break;
@@ -144,9 +153,6 @@ int xdp_reflector(struct xdp_md *ctx)
 	default:
 		return xr_class_verdict(XR_CLASS_MALFORMED, 0, len);
 	}
-
-	if (pkt.fragment && cp->drop_frags)
-		return xr_class_verdict(XR_CLASS_FRAGMENT, 0, len);
 
 	key = xr_port_key(gen, pkt.proto, pkt.dport);
 	port = bpf_map_lookup_elem(&xr_ports, &key);

@@ -20,9 +20,21 @@
 #include "cmd_confirm.h"
 #include "datapath.h"
 
-/* Runs in the detached process: wait, then roll back if still pending. */
-static void rollback_after(const struct xr_opts *o, __u64 token,
-			   __u64 deadline, int first_load)
+static double now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Runs in the detached process: wait the full SECS on the monotonic clock
+ * (the wall-clock deadline in xr_meta is only for `status`), then roll back
+ * if still pending.
+ */
+static void rollback_after(const struct xr_opts *o, __u64 token, double until,
+			   int first_load, const struct xr_restore *restore)
 {
 	struct xr_meta meta;
 	struct xr_maps m;
@@ -38,7 +50,7 @@ static void rollback_after(const struct xr_opts *o, __u64 token,
 			xr_dp_close(&m);
 			return;
 		}
-		if ((__u64)time(NULL) >= deadline)
+		if (now_monotonic() >= until)
 			break;
 		xr_dp_close(&m);
 		usleep(200 * 1000);
@@ -46,6 +58,12 @@ static void rollback_after(const struct xr_opts *o, __u64 token,
 	if (first_load) {
 		xr_dp_close(&m);
 		xr_dp_detach(o->pin_root, o->iface);
+		/* The program --replace took over goes back where it was. */
+		if (restore->prog_fd >= 0 &&
+		    xr_dp_reattach(restore->ifindex, restore->prog_fd,
+				   restore->mode))
+			syslog(LOG_ERR, "%s: could not put the replaced XDP program back",
+			       o->iface);
 		syslog(LOG_WARNING, "%s: not confirmed in time: detached",
 		       o->iface);
 		return;
@@ -63,9 +81,11 @@ static void rollback_after(const struct xr_opts *o, __u64 token,
 	xr_dp_close(&m);
 }
 
-int xr_confirm_arm(const struct xr_opts *o, int first_load)
+int xr_confirm_arm(const struct xr_opts *o, int first_load,
+		   const struct xr_restore *restore)
 {
 	__u64 token = 0, deadline;
+	double until = now_monotonic() + o->confirm_secs;
 	struct xr_meta meta;
 	struct xr_maps m;
 	int pipefd[2], err, status;
@@ -119,7 +139,7 @@ int xr_confirm_arm(const struct xr_opts *o, int first_load)
 		}
 		if (chdir("/"))
 			_exit(1);
-		rollback_after(o, token, deadline, first_load);
+		rollback_after(o, token, until, first_load, restore);
 		_exit(0);
 	}
 	close(pipefd[1]);

@@ -5,11 +5,20 @@
 
 #include "cli.h"
 
+/* The XDP program a --replace load took over, to put back on rollback. */
+struct xr_restore {
+	int prog_fd; /* -1: none */
+	int mode; /* XR_MODE_* it was attached in */
+	int ifindex;
+};
+
 /*
  * Record a pending confirmation in the pins and start a detached process
  * that, after o->confirm_secs, puts the previous state back: the previous
- * generation after a reload, no program after a first load.
+ * generation after a reload; after a first load, no program, or the one
+ * --replace took over (RESTORE).
  */
-int xr_confirm_arm(const struct xr_opts *o, int first_load);
+int xr_confirm_arm(const struct xr_opts *o, int first_load,
+		   const struct xr_restore *restore);
 
 #endif /* XR_CMD_CONFIRM_H */

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_confirm.h"
@@ -36,6 +37,7 @@ static int prepare(struct xr_opts *o, struct xr_policy **p)
 int xr_cmd_load(struct xr_opts *o)
 {
 	int mode = strcmp(o->mode, "generic") ? XR_MODE_NATIVE : XR_MODE_GENERIC;
+	struct xr_restore restore = { .prog_fd = -1 };
 	struct xr_policy *p = NULL;
 	struct xr_xdp_info other;
 	struct xr_maps m;
@@ -73,6 +75,18 @@ int xr_cmd_load(struct xr_opts *o)
 		err = -EBUSY;
 		goto out;
 	}
+	if (other.prog_id && o->confirm_secs) {
+		/* Hold the replaced program so a rollback can put it back. */
+		restore.prog_fd = xr_dp_prog_hold(other.prog_id);
+		restore.mode = other.mode;
+		restore.ifindex = ifindex;
+		if (restore.prog_fd < 0) {
+			err = restore.prog_fd;
+			fprintf(stderr, "error: %s: cannot hold XDP program %u for a rollback: %s\n",
+				o->iface, other.prog_id, strerror(-err));
+			goto out;
+		}
+	}
 	err = xr_dp_ensure_bpffs(o->pin_root);
 	if (err)
 		goto out;
@@ -81,7 +95,7 @@ int xr_cmd_load(struct xr_opts *o)
 	if (err)
 		goto out;
 	if (o->confirm_secs) {
-		err = xr_confirm_arm(o, 1);
+		err = xr_confirm_arm(o, 1, &restore);
 		if (err)
 			goto out;
 	}
@@ -90,6 +104,8 @@ int xr_cmd_load(struct xr_opts *o)
 	       (unsigned long long)xr_policy_digest(p),
 	       o->confirm_secs ? "; run `xdp-reflector confirm` to keep it" : "");
 out:
+	if (restore.prog_fd >= 0)
+		close(restore.prog_fd);
 	xr_policy_free(p);
 	return xr_exit_code(err);
 }
@@ -128,7 +144,9 @@ int xr_cmd_reload(struct xr_opts *o)
 		goto out;
 	}
 	if (o->confirm_secs) {
-		err = xr_confirm_arm(o, 0);
+		struct xr_restore none = { .prog_fd = -1 };
+
+		err = xr_confirm_arm(o, 0, &none);
 		if (err)
 			goto out;
 	}

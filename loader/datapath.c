@@ -55,6 +55,8 @@ static int is_bpffs(const char *path)
 
 int xr_dp_ensure_bpffs(const char *root)
 {
+	int created;
+
 	if (!strncmp(root, XR_BPFFS, strlen(XR_BPFFS)) && !is_bpffs(XR_BPFFS)) {
 		mkdir(XR_BPFFS, 0755);
 		if (mount("bpf", XR_BPFFS, "bpf", 0, "mode=0700")) {
@@ -63,12 +65,15 @@ int xr_dp_ensure_bpffs(const char *root)
 			return -errno;
 		}
 	}
-	if (mkdir(root, 0700) && errno != EEXIST) {
+	created = !mkdir(root, 0700);
+	if (!created && errno != EEXIST) {
 		fprintf(stderr, "error: cannot create pin directory %s: %s\n",
 			root, strerror(errno));
 		return -errno;
 	}
 	if (!is_bpffs(root)) {
+		if (created)
+			rmdir(root);
 		fprintf(stderr, "error: pin directory %s is not on a bpffs (mount -t bpf bpf DIR)\n",
 			root);
 		return -EINVAL;
@@ -612,6 +617,18 @@ out_close:
 out_skel:
 	xdp_reflector_bpf__destroy(skel);
 	return err;
+}
+
+int xr_dp_prog_hold(__u32 id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int xr_dp_reattach(int ifindex, int fd, int mode)
+{
+	return bpf_xdp_attach(ifindex, fd, xdp_flags(mode), NULL) ? -errno : 0;
 }
 
 int xr_dp_detach(const char *root, const char *iface)

@@ -44,6 +44,11 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	       const struct xr_policy *policy, const struct xr_xdp_info *other,
 	       int verbose);
 
+/* An fd that keeps XDP program ID alive (-errno on failure). */
+int xr_dp_prog_hold(__u32 id);
+/* Attach program FD to IFINDEX again in MODE (a --confirm rollback). */
+int xr_dp_reattach(int ifindex, int fd, int mode);
+
 /* Open the pins of IFACE: -ENOENT when xdp-reflector is not loaded there. */
 int xr_dp_open(const char *root, const char *iface, struct xr_maps *m);
 void xr_dp_close(struct xr_maps *m);

@@ -43,6 +43,7 @@ static const struct opt_doc opt_docs[] = {
 	{ O_STATS, "--top N", "show the N most dropped ports (default 10)" },
 	{ O_STATS, "--ports", "one row per port with traffic" },
 	{ O_STATS, "--watch SECONDS", "redraw with rates until interrupted" },
+	{ O_STATS, "--count N", "stop --watch after N refreshes" },
 	{ O_STATS, "--prometheus", "print the Prometheus text format" },
 	{ O_STATS, "--textfile DIR",
 	  "write DIR/xdp_reflector_IFACE.prom atomically" },
@@ -139,7 +140,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: xdp-reflector [-v] COMMAND [ARGS] [OPTIONS]\n\n"
+	fprintf(f, "usage: xdp-reflector COMMAND [ARGS] [OPTIONS] [-v]\n\n"
 		   "commands:\n");
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(f, "  %-9s %-15s %s\n", cmds[i].name, cmds[i].args,
