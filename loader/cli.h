@@ -40,7 +40,11 @@ struct xr_opts {
 	int watch_count; /* 0: until interrupted (tests bound it) */
 };
 
-/* Map a 0/-errno result to an exit code: -EINVAL is a usage/profile error. */
+/*
+ * Map the 0/-errno result of option parsing or of building a policy to an
+ * exit code: there, -EINVAL is a usage or profile error. Kernel and system
+ * failures are runtime errors (1) whatever their errno.
+ */
 int xr_exit_code(int err);
 
 int xr_cmd_check(struct xr_opts *o);

@@ -17,15 +17,6 @@
 #include "policy.h"
 #include "profile.h"
 
-int xr_exit_code(int err)
-{
-	if (!err)
-		return XR_EXIT_OK;
-	if (err == -EINVAL)
-		return XR_EXIT_USAGE;
-	return XR_EXIT_RUNTIME;
-}
-
 static const char *proto_text(uint8_t proto)
 {
 	return proto == XR_PROTO_TCP ? "tcp" : "udp";

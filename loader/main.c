@@ -215,13 +215,17 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 		      struct xr_opts *o)
 {
 	const char *pos[2] = { NULL, NULL };
-	int npos = 0, ch, err = 0;
+	int npos = 0, ch, err = 0, li = -1;
+	char name[48];
 	long v;
 
 	optind = 1;
 	opterr = 0;
-	/* '-' keeps positionals in order wherever options stand. */
-	while ((ch = getopt_long(argc, argv, "-jvh", long_opts, NULL)) != -1) {
+	/*
+	 * '-' keeps positionals in order wherever options stand; ':' tells a
+	 * missing value apart from an unknown option.
+	 */
+	while ((ch = getopt_long(argc, argv, "-:jvh", long_opts, &li)) != -1) {
 		if (ch == 1) {
 			if (npos >= c->nargs_max) {
 				fprintf(stderr, "error: %s: unexpected argument '%.40s'\n",
@@ -239,14 +243,24 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 			usage_cmd(stdout, c);
 			exit(XR_EXIT_OK);
 		}
-		if (ch == '?' || ch == ':') {
+		if (ch == ':') {
+			fprintf(stderr, "error: %s: option '%.40s' needs a value (see `xdp-reflector help %s`)\n",
+				c->name, argv[optind - 1], c->name);
+			return -EINVAL;
+		}
+		if (ch == '?') {
 			fprintf(stderr, "error: %s: unknown option '%.40s' (see `xdp-reflector help %s`)\n",
 				c->name, argv[optind - 1], c->name);
 			return -EINVAL;
 		}
+		if (li >= 0)
+			snprintf(name, sizeof(name), "--%s", long_opts[li].name);
+		else
+			snprintf(name, sizeof(name), "-%c", ch);
+		li = -1;
 		if (!(c->opts & opt_bit_of(ch))) {
-			fprintf(stderr, "error: %s does not take '%.40s' (see `xdp-reflector help %s`)\n",
-				c->name, argv[optind - 1], c->name);
+			fprintf(stderr, "error: %s does not take %s (see `xdp-reflector help %s`)\n",
+				c->name, name, c->name);
 			return -EINVAL;
 		}
 		switch (ch) {
@@ -324,6 +338,13 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 		o->profile = pos[1];
 	}
 	return 0;
+}
+
+int xr_exit_code(int err)
+{
+	if (!err)
+		return XR_EXIT_OK;
+	return err == -EINVAL ? XR_EXIT_USAGE : XR_EXIT_RUNTIME;
 }
 
 int main(int argc, char **argv)

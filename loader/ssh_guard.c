@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ssh_guard.h"
 
@@ -74,9 +76,56 @@ static int session_on_iface(const struct ssh_session *s, const char *iface)
 	return found;
 }
 
-int xr_ssh_guard(const struct xr_policy *p, const char *iface)
+/*
+ * SSH_CONNECTION of this process or, when sudo or su dropped it from the
+ * environment, of the nearest ancestor that has it (the login shell).
+ */
+static const char *find_ssh_connection(char *buf, size_t len)
 {
 	const char *env = getenv("SSH_CONNECTION");
+	pid_t pid = getppid();
+	int depth;
+
+	if (env && *env)
+		return env;
+	for (depth = 0; depth < 16 && pid > 1; depth++) {
+		char path[64], data[16384], *p, *end;
+		unsigned long ppid = 0;
+		ssize_t n;
+		FILE *f;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, data, sizeof(data) - 1);
+			close(fd);
+			data[n > 0 ? n : 0] = '\0';
+			end = data + (n > 0 ? n : 0);
+			for (p = data; p < end; p += strlen(p) + 1)
+				if (!strncmp(p, "SSH_CONNECTION=", 15) && p[15]) {
+					snprintf(buf, len, "%s", p + 15);
+					return buf;
+				}
+		}
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		/* pid (comm) state ppid: comm may hold spaces, so skip past ')' */
+		if (!fgets(data, sizeof(data), f) || !(p = strrchr(data, ')')) ||
+		    sscanf(p + 1, " %*c %lu", &ppid) != 1)
+			ppid = 0;
+		fclose(f);
+		pid = (pid_t)ppid;
+	}
+	return NULL;
+}
+
+int xr_ssh_guard(const struct xr_policy *p, const char *iface)
+{
+	char found[256];
+	const char *env = find_ssh_connection(found, sizeof(found));
 	struct ssh_session s;
 
 	if (!env || !*env)

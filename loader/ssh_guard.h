@@ -9,7 +9,8 @@
 #include "policy.h"
 
 /*
- * When SSH_CONNECTION names a server address on IFACE and POLICY would drop
+ * When SSH_CONNECTION (ours, or an ancestor's: sudo and su drop it) names
+ * a server address on IFACE and POLICY would drop
  * that session's packets, print why and what to add, and return -EPERM.
  * Returns 0 when the session is safe, not on IFACE, or there is none.
  */

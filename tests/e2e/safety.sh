@@ -353,6 +353,15 @@ SSH_CONNECTION="$CLI4 50000 $SRV4 22" run xr load "$SRV_IF" reflector-caddy --so
 expect_rc "ssh guard: ssh restricted to the client: loads" 0
 xr detach "$SRV_IF" >/dev/null
 
+# sudo and su drop SSH_CONNECTION from the environment: the login shell that
+# ran them still has it, and the guard finds it there.
+# (`; exit` keeps bash from exec'ing in place: it stays the parent.)
+run env SSH_CONNECTION="$CLI4 50000 $SRV4 22" bash -c \
+	'env -u SSH_CONNECTION nsenter --net=/run/netns/'"$SRV_NS"' "$@"; exit $?' sudo-like \
+	"$XR_BIN" load "$SRV_IF" reflector-caddy --disable ssh --pin-dir "$PINS"
+expect_rc "ssh guard: SSH_CONNECTION only in an ancestor (sudo): refused" 2
+expect_same "ssh guard: the sudo-like refusal changes nothing" "$S0" "$(state)"
+
 # ---- 3. --confirm ---------------------------------------------------------
 
 # (a) First load, never confirmed, from a session that then ends. Time it so
