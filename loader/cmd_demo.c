@@ -90,6 +90,9 @@ static int ip(const char *fmt, ...)
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		/* Out of the terminal's process group: a second Ctrl-C during
+		 * cleanup must not kill `ip netns del`. */
+		setpgid(0, 0);
 		if (null >= 0) {
 			dup2(null, 1);
 			dup2(null, 2);
@@ -269,6 +272,7 @@ static int run_client(int rounds, int *answers)
 		int r, i, got[NPROBES] = { 0 };
 
 		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
 		close(pipefd[0]);
 		if (enter_ns(demo.cli_ns))
 			_exit(1);
@@ -350,6 +354,7 @@ int xr_cmd_demo(struct xr_opts *o)
 	demo.home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (demo.home_ns < 0 || setup_namespaces()) {
 		fprintf(stderr, "error: cannot create the demo namespaces (is iproute2 installed?)\n");
+		err = -ENODEV;
 		goto out;
 	}
 	printf("demo: namespaces %s and %s joined by %s <-> %s\n", demo.srv_ns,
@@ -360,7 +365,13 @@ int xr_cmd_demo(struct xr_opts *o)
 			_exit(1);
 		serve();
 	}
-	if (enter_ns(demo.srv_ns) || xr_dp_ensure_bpffs(demo.pin_root))
+	if (demo.server < 0 || enter_ns(demo.srv_ns)) {
+		fprintf(stderr, "error: cannot start the demo server\n");
+		err = -ECHILD;
+		goto out;
+	}
+	err = xr_dp_ensure_bpffs(demo.pin_root);
+	if (err || interrupted)
 		goto out;
 	ifindex = (int)if_nametoindex(demo.veth_s);
 	printf("demo: loading %s on %s (native XDP)\n", DEMO_PROFILE,
@@ -371,6 +382,8 @@ int xr_cmd_demo(struct xr_opts *o)
 		goto out;
 	demo.loaded = 1;
 	usleep(300 * 1000); /* listeners up */
+	if (interrupted)
+		goto out;
 	printf("demo: client %s probes %zu services, %d rounds...\n", CLIENT_IP,
 	       NPROBES, rounds);
 	err = run_client(rounds, answers);
@@ -382,7 +395,9 @@ out:
 	if (interrupted)
 		fprintf(stderr, "demo: interrupted; cleaning up\n");
 	cleanup();
-	if (!err)
+	if (!err && !interrupted)
 		printf("demo: removed the namespaces and the program\n");
-	return err ? (interrupted ? 130 : XR_EXIT_RUNTIME) : XR_EXIT_OK;
+	if (interrupted)
+		return 130;
+	return err ? XR_EXIT_RUNTIME : XR_EXIT_OK;
 }

@@ -116,8 +116,21 @@ int xr_cmd_status(struct xr_opts *o)
 	struct json j;
 	struct dirent *de;
 	DIR *d = NULL;
-	int err, n = 0;
+	int err, n = 0, failed = 0;
 
+	/* Errors first, so that stdout holds a whole document or nothing. */
+	if (o->iface) {
+		err = read_status(o, o->iface, &st);
+		if (err) {
+			if (err == -ENOENT)
+				fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
+					o->iface);
+			else
+				fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
+					o->iface, o->pin_root, strerror(-err));
+			return XR_EXIT_RUNTIME;
+		}
+	}
 	if (o->json) {
 		json_init(&j, stdout);
 		json_array_start(&j, NULL);
@@ -127,20 +140,23 @@ int xr_cmd_status(struct xr_opts *o)
 		       "LOADED", "FEATURES", "CONFIRM");
 	}
 	if (o->iface) {
-		err = read_status(o, o->iface, &st);
-		if (err) {
-			fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
-				o->iface);
-			return XR_EXIT_RUNTIME;
-		}
 		o->json ? print_json(&j, &st) : print_row(&st);
 		n++;
 	} else {
 		d = opendir(o->pin_root);
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.' ||
-			    read_status(o, de->d_name, &st))
+			if (de->d_name[0] == '.')
 				continue;
+			err = read_status(o, de->d_name, &st);
+			if (err) {
+				/* Only a directory that is not ours is skipped. */
+				if (err != -ENOENT) {
+					fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
+						de->d_name, o->pin_root, strerror(-err));
+					failed = 1;
+				}
+				continue;
+			}
 			o->json ? print_json(&j, &st) : print_row(&st);
 			n++;
 		}
@@ -150,8 +166,8 @@ int xr_cmd_status(struct xr_opts *o)
 	if (o->json) {
 		json_array_end(&j);
 		json_finish(&j);
-	} else if (!n) {
+	} else if (!n && !failed) {
 		printf("(xdp-reflector is not loaded on any interface)\n");
 	}
-	return XR_EXIT_OK;
+	return failed ? XR_EXIT_RUNTIME : XR_EXIT_OK;
 }
