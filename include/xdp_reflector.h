@@ -20,7 +20,11 @@
 
 #include <linux/types.h>
 
-/* Map names as the BPF object declares them and as they are pinned (<= 15 chars). */
+/*
+ * Pin names of the maps (<= 15 chars), and the names the BPF object
+ * declares them under, except the three tables that are globals of the
+ * object (see "Where the tables live" below).
+ */
 #define XR_MAP_CONFIG "xr_config"
 #define XR_MAP_PORTS "xr_ports"
 #define XR_MAP_SOURCES "xr_sources"
@@ -161,13 +165,45 @@ struct xr_flow {
 /*
  * xr_flow_ports[xr_stat_key(proto, local_port)]: the latest time (ns) at
  * which any flow from that local port may still have live replies: the
- * exact, one-array-lookup prefilter that keeps a flood of packets to closed
+ * exact, one-load prefilter that keeps a flood of packets to closed
  * ports away from the flow hash. Slot XR_FLOW_CLOCK holds the time of the
  * last egress packet: a clock that lags real time, so comparing against it
  * only ever lets more packets through to the exact check.
  */
 #define XR_FLOW_CLOCK XR_STAT_KEYS
 #define XR_FLOW_PORT_SLOTS (XR_STAT_KEYS + 1)
+
+/*
+ * Where the tables live. What the packet path reads for every packet is
+ * not in array maps but in globals of the BPF object, read with a direct
+ * load (bpf/maps.h says why: about a third of the program's cost on the
+ * bench machine). libbpf makes each global section a one-entry array map,
+ * mmapable, whose value is the whole section:
+ *
+ *   pin XR_MAP_CONFIG      the object's ".data.xr_config" (skeleton
+ *                          maps.data_xr_config): key 0 is struct xr_config,
+ *                          read and written with map lookups and updates.
+ *   pin XR_MAP_PORTS and   the object's ".bss" (kernel name
+ *   pin XR_MAP_FLOW_PORTS  "<object>.bss", skeleton maps.bss), one map
+ *                          pinned under both names: struct xr_tables. Its
+ *                          first XR_PORT_KEYS 8-byte slots are the port
+ *                          tables, laid out as an mmapable array map of
+ *                          struct xr_port_entry would be, so the loader
+ *                          fills them with stores through mmap.
+ */
+struct xr_port_slot {
+	struct xr_port_entry entry;
+	__u32 pad;
+};
+
+struct xr_tables {
+	struct xr_port_slot ports[XR_PORT_KEYS]; /* [xr_port_key()] */
+	__u64 flow_ports[XR_FLOW_PORT_SLOTS]; /* [xr_stat_key()], XR_FLOW_CLOCK */
+};
+_Static_assert(sizeof(struct xr_port_slot) == 8, "xr_port_slot layout");
+_Static_assert(sizeof(struct xr_tables) ==
+		       XR_PORT_KEYS * 8 + XR_FLOW_PORT_SLOTS * 8,
+	       "xr_tables layout");
 
 /*
  * Loader state kept in the pins beside the maps the packet path reads, so
@@ -214,7 +250,7 @@ struct xr_meta {
 	__u32 confirm_pid; /* process that will roll back */
 	__u32 confirm_first_load; /* a rollback detaches rather than flips */
 	__u32 tc_hook_created; /* detach removes the clsact qdisc it added */
-	__u32 pad;
+	__u32 confirm_rollback_gen; /* the generation a rollback returns to */
 };
 
 #endif /* XDP_REFLECTOR_H */

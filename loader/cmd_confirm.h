@@ -4,6 +4,7 @@
 #define XR_CMD_CONFIRM_H
 
 #include "cli.h"
+#include "xdp_reflector.h"
 
 /* The XDP program a --replace load took over, to put back on rollback. */
 struct xr_restore {
@@ -18,7 +19,10 @@ struct xr_restore {
  * generation after a reload; after a first load, no program, or the one
  * --replace took over (RESTORE).
  */
-int xr_confirm_arm(const struct xr_opts *o, int first_load,
+int xr_confirm_arm(const struct xr_opts *o, int first_load, __u32 rollback_gen,
 		   const struct xr_restore *restore);
+
+/* Is the process that would roll META's pending confirmation back alive? */
+int xr_confirm_rollback_alive(const struct xr_meta *meta);
 
 #endif /* XR_CMD_CONFIRM_H */

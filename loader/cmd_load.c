@@ -34,14 +34,44 @@ static int prepare(struct xr_opts *o, struct xr_policy **p)
 	return 0;
 }
 
+/* A confirmation left pending by a rollback process that died resolves
+ * nothing: say so, and treat it as confirmed. */
+static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
+			   struct xr_meta *meta)
+{
+	if (!meta->confirm_deadline)
+		return 0;
+	if (xr_confirm_rollback_alive(meta)) {
+		fprintf(stderr, "error: %s: the last change is waiting for `xdp-reflector confirm %s`; "
+				"confirm it or let it roll back first\n",
+			o->iface, o->iface);
+		return -EBUSY;
+	}
+	fprintf(stderr, "warning: %s: the rollback process of the last --confirm is gone; "
+			"treating that change as confirmed\n",
+		o->iface);
+	meta->confirm_deadline = 0;
+	meta->confirm_token = 0;
+	meta->confirm_pid = 0;
+	return xr_dp_write_meta(m, meta);
+}
+
+static void stale_pins(const struct xr_opts *o)
+{
+	fprintf(stderr, "error: %s: the pins under %s/%s describe a program that is no longer "
+			"attached (interface recreated or program removed); "
+			"run `xdp-reflector detach %s`, then load\n",
+		o->iface, o->pin_root, o->iface, o->iface);
+}
+
 int xr_cmd_load(struct xr_opts *o)
 {
 	int mode = strcmp(o->mode, "generic") ? XR_MODE_NATIVE : XR_MODE_GENERIC;
 	struct xr_restore restore = { .prog_fd = -1 };
 	struct xr_policy *p = NULL;
 	struct xr_xdp_info other;
+	int ifindex, err, lock = -1, rc = XR_EXIT_RUNTIME;
 	struct xr_maps m;
-	int ifindex, err;
 
 	err = prepare(o, &p);
 	if (err)
@@ -50,15 +80,6 @@ int xr_cmd_load(struct xr_opts *o)
 	if (!ifindex) {
 		fprintf(stderr, "error: no interface '%.40s' here (see `ip link`)\n",
 			o->iface);
-		err = -ENODEV;
-		goto out;
-	}
-	if (!xr_dp_open(o->pin_root, o->iface, &m)) {
-		xr_dp_close(&m);
-		fprintf(stderr, "error: %s: xdp-reflector is already loaded; "
-				"use `xdp-reflector reload %s PROFILE`\n",
-			o->iface, o->iface);
-		err = -EEXIST;
 		goto out;
 	}
 	err = xr_dp_query(ifindex, &other);
@@ -67,12 +88,37 @@ int xr_cmd_load(struct xr_opts *o)
 			strerror(-err));
 		goto out;
 	}
+	err = xr_dp_ensure_bpffs(o->pin_root);
+	if (err)
+		goto out;
+	lock = xr_dp_lock(o->pin_root);
+	if (lock < 0) {
+		fprintf(stderr, "error: cannot lock %s: %s\n", o->pin_root,
+			strerror(-lock));
+		goto out;
+	}
+	err = xr_dp_open(o->pin_root, o->iface, &m);
+	if (!err) {
+		err = xr_dp_check_live(&m, o->iface);
+		xr_dp_close(&m);
+		if (err)
+			stale_pins(o);
+		else
+			fprintf(stderr, "error: %s: xdp-reflector is already loaded; "
+					"use `xdp-reflector reload %s PROFILE`\n",
+				o->iface, o->iface);
+		goto out;
+	}
+	if (err != -ENOENT) {
+		fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
+			o->iface, o->pin_root, strerror(-err));
+		goto out;
+	}
 	if (other.prog_id && !o->replace) {
 		fprintf(stderr, "error: %s: XDP program %u (%s, %s mode) is already attached; "
 				"pass --replace to take over from it\n",
 			o->iface, other.prog_id, other.name[0] ? other.name : "?",
 			mode_name(other.mode));
-		err = -EBUSY;
 		goto out;
 	}
 	if (other.prog_id && o->confirm_secs) {
@@ -81,87 +127,107 @@ int xr_cmd_load(struct xr_opts *o)
 		restore.mode = other.mode;
 		restore.ifindex = ifindex;
 		if (restore.prog_fd < 0) {
-			err = restore.prog_fd;
 			fprintf(stderr, "error: %s: cannot hold XDP program %u for a rollback: %s\n",
-				o->iface, other.prog_id, strerror(-err));
+				o->iface, other.prog_id,
+				strerror(-restore.prog_fd));
 			goto out;
 		}
 	}
-	err = xr_dp_ensure_bpffs(o->pin_root);
-	if (err)
-		goto out;
 	err = xr_dp_load(o->pin_root, o->iface, ifindex, mode, p,
 			 other.prog_id ? &other : NULL, o->verbose);
 	if (err)
 		goto out;
-	if (o->confirm_secs) {
-		err = xr_confirm_arm(o, 1, &restore);
-		if (err)
-			goto out;
+	if (o->confirm_secs && xr_confirm_arm(o, 1, 0, &restore)) {
+		/* No rollback armed: take the change back now. */
+		xr_dp_detach(o->pin_root, o->iface);
+		if (restore.prog_fd >= 0)
+			xr_dp_reattach(ifindex, restore.prog_fd, restore.mode);
+		fprintf(stderr, "error: %s: not loaded: a --confirm load needs its rollback\n",
+			o->iface);
+		goto out;
 	}
 	printf("%s: loaded %s (%s mode, %zu rules, digest %016llx)%s\n",
 	       o->iface, p->name, mode_name(mode), p->nrules,
 	       (unsigned long long)xr_policy_digest(p),
 	       o->confirm_secs ? "; run `xdp-reflector confirm` to keep it" : "");
+	rc = XR_EXIT_OK;
 out:
+	if (lock >= 0)
+		close(lock);
 	if (restore.prog_fd >= 0)
 		close(restore.prog_fd);
 	xr_policy_free(p);
-	return xr_exit_code(err);
+	return rc;
 }
 
 int xr_cmd_reload(struct xr_opts *o)
 {
+	struct xr_restore none = { .prog_fd = -1 };
+	int err, lock = -1, rc = XR_EXIT_RUNTIME;
 	struct xr_policy *p = NULL;
 	struct xr_meta meta;
 	struct xr_maps m;
-	int err;
+	__u32 before;
 
 	err = prepare(o, &p);
 	if (err)
 		return xr_exit_code(err);
-	err = xr_dp_open(o->pin_root, o->iface, &m);
+	lock = xr_dp_lock(o->pin_root);
+	err = lock < 0 ? lock : xr_dp_open(o->pin_root, o->iface, &m);
 	if (err) {
-		fprintf(stderr, "error: %s: xdp-reflector is not loaded here%s\n",
-			o->iface,
-			err == -ENOENT ? "; use `xdp-reflector load` first" : "");
+		if (err == -ENOENT)
+			fprintf(stderr, "error: %s: xdp-reflector is not loaded here; "
+					"use `xdp-reflector load` first\n",
+				o->iface);
+		else
+			fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
+				o->iface, o->pin_root, strerror(-err));
 		goto out;
 	}
-	err = xr_dp_read_meta(&m, &meta);
-	if (!err && meta.confirm_deadline) {
-		fprintf(stderr, "error: %s: the last change is waiting for `xdp-reflector confirm %s`; "
-				"confirm it or let it roll back first\n",
-			o->iface, o->iface);
-		err = -EBUSY;
-	}
+	err = xr_dp_check_live(&m, o->iface);
+	if (err)
+		stale_pins(o);
 	if (!err)
+		err = xr_dp_read_meta(&m, &meta);
+	if (!err)
+		err = pending_confirm(o, &m, &meta);
+	if (!err)
+		err = xr_dp_active_gen(&m, &before);
+	if (!err) {
 		err = xr_dp_reload(&m, p);
-	xr_dp_close(&m);
-	if (err) {
-		if (err != -EBUSY)
+		if (err)
 			fprintf(stderr, "error: %s: reload failed, the policy in force is unchanged: %s\n",
 				o->iface, strerror(-err));
+	}
+	if (!err && o->confirm_secs && xr_confirm_arm(o, 0, before, &none)) {
+		/* No rollback armed: take the change back now. */
+		xr_dp_set_active(&m, before);
+		fprintf(stderr, "error: %s: the previous policy is back in force: "
+				"a --confirm reload needs its rollback\n",
+			o->iface);
+		err = -ECHILD;
+	}
+	xr_dp_close(&m);
+	if (err)
 		goto out;
-	}
-	if (o->confirm_secs) {
-		struct xr_restore none = { .prog_fd = -1 };
-
-		err = xr_confirm_arm(o, 0, &none);
-		if (err)
-			goto out;
-	}
 	printf("%s: reloaded %s (%zu rules, digest %016llx)%s\n", o->iface,
 	       p->name, p->nrules, (unsigned long long)xr_policy_digest(p),
 	       o->confirm_secs ? "; run `xdp-reflector confirm` to keep it" : "");
+	rc = XR_EXIT_OK;
 out:
+	if (lock >= 0)
+		close(lock);
 	xr_policy_free(p);
-	return xr_exit_code(err);
+	return rc;
 }
 
 int xr_cmd_detach(struct xr_opts *o)
 {
-	int err = xr_dp_detach(o->pin_root, o->iface);
+	int lock = xr_dp_lock(o->pin_root);
+	int err = lock < 0 ? -ENOENT : xr_dp_detach(o->pin_root, o->iface);
 
+	if (lock >= 0)
+		close(lock);
 	if (err == -ENOENT) {
 		fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
 			o->iface);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cmd_confirm.h"
 #include "datapath.h"
 #include "json.h"
 
@@ -89,6 +90,9 @@ static void print_json(struct json *j, const struct iface_status *st)
 	json_string(j, "loaded", when);
 	json_bool(j, "confirm_pending", st->meta.confirm_deadline != 0);
 	json_uint(j, "confirm_deadline", st->meta.confirm_deadline);
+	json_uint(j, "rollback_pid", st->meta.confirm_pid);
+	json_bool(j, "rollback_alive",
+		  st->meta.confirm_deadline && xr_confirm_rollback_alive(&st->meta));
 	json_object_end(j);
 }
 
@@ -101,8 +105,12 @@ static void print_row(const struct iface_status *st)
 	if (st->meta.confirm_deadline) {
 		long left = (long)st->meta.confirm_deadline - (long)time(NULL);
 
-		snprintf(confirm, sizeof(confirm), "pending (%lds left)",
-			 left > 0 ? left : 0);
+		if (xr_confirm_rollback_alive(&st->meta))
+			snprintf(confirm, sizeof(confirm), "pending (%lds left)",
+				 left > 0 ? left : 0);
+		else
+			snprintf(confirm, sizeof(confirm),
+				 "pending, rollback process gone");
 	}
 	printf("%-12s %-8s %-6u %-20s %016llx  %-20s %-30s %s\n", st->iface,
 	       st->mode, st->prog_id, mp->profile,

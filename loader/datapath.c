@@ -4,8 +4,14 @@
  * read counters. See datapath.h for the contract of each function.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <sys/file.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -30,20 +36,26 @@
 #define XR_TC_HANDLE 0x5852
 #define XR_TC_PRIORITY 0x5852
 
-/* Pinned maps, in the order of struct xr_maps' first fields. */
-static const char *const pin_names[] = {
-	XR_MAP_CONFIG, XR_MAP_PORTS, XR_MAP_SOURCES, XR_MAP_PORT_STATS,
-	XR_MAP_CLASS_STATS, XR_MAP_RULES, XR_MAP_META, XR_MAP_FLOWS,
-	XR_MAP_FLOW_PORTS,
+/* Every pinned map: its pin name and where struct xr_maps keeps its fd. */
+static const struct {
+	const char *name;
+	size_t off;
+} pins[] = {
+	{ XR_MAP_CONFIG, offsetof(struct xr_maps, config) },
+	{ XR_MAP_PORTS, offsetof(struct xr_maps, ports) },
+	{ XR_MAP_SOURCES, offsetof(struct xr_maps, sources) },
+	{ XR_MAP_PORT_STATS, offsetof(struct xr_maps, port_stats) },
+	{ XR_MAP_CLASS_STATS, offsetof(struct xr_maps, class_stats) },
+	{ XR_MAP_RULES, offsetof(struct xr_maps, rules) },
+	{ XR_MAP_META, offsetof(struct xr_maps, meta) },
+	{ XR_MAP_FLOWS, offsetof(struct xr_maps, flows) },
+	{ XR_MAP_FLOW_PORTS, offsetof(struct xr_maps, flow_ports) },
 };
-#define NPINS (sizeof(pin_names) / sizeof(pin_names[0]))
+#define NPINS (sizeof(pins) / sizeof(pins[0]))
 
 static int *map_fd_slot(struct xr_maps *m, size_t i)
 {
-	int *slots[] = { &m->config,	 &m->ports,	 &m->sources,
-			 &m->port_stats, &m->class_stats, &m->rules,
-			 &m->meta,	 &m->flows,	 &m->flow_ports };
-	return slots[i];
+	return (int *)((char *)m + pins[i].off);
 }
 
 static int is_bpffs(const char *path)
@@ -60,16 +72,20 @@ int xr_dp_ensure_bpffs(const char *root)
 	if (!strncmp(root, XR_BPFFS, strlen(XR_BPFFS)) && !is_bpffs(XR_BPFFS)) {
 		mkdir(XR_BPFFS, 0755);
 		if (mount("bpf", XR_BPFFS, "bpf", 0, "mode=0700")) {
+			int err = -errno;
+
 			fprintf(stderr, "error: cannot mount bpffs at %s: %s\n",
-				XR_BPFFS, strerror(errno));
-			return -errno;
+				XR_BPFFS, strerror(-err));
+			return err;
 		}
 	}
 	created = !mkdir(root, 0700);
 	if (!created && errno != EEXIST) {
+		int err = -errno;
+
 		fprintf(stderr, "error: cannot create pin directory %s: %s\n",
-			root, strerror(errno));
-		return -errno;
+			root, strerror(-err));
+		return err;
 	}
 	if (!is_bpffs(root)) {
 		if (created)
@@ -391,7 +407,7 @@ int xr_dp_open(const char *root, const char *iface, struct xr_maps *m)
 	if (access(dir, F_OK))
 		return -ENOENT;
 	for (i = 0; i < NPINS; i++) {
-		pin_path(dir, pin_names[i], path, sizeof(path));
+		pin_path(dir, pins[i].name, path, sizeof(path));
 		*map_fd_slot(m, i) = bpf_obj_get(path);
 		if (*map_fd_slot(m, i) < 0) {
 			err = -errno;
@@ -410,7 +426,7 @@ static void unpin_all(const char *dir)
 	size_t i;
 
 	for (i = 0; i < NPINS; i++) {
-		pin_path(dir, pin_names[i], path, sizeof(path));
+		pin_path(dir, pins[i].name, path, sizeof(path));
 		unlink(path);
 	}
 	pin_path(dir, XR_PIN_LINK, path, sizeof(path));
@@ -472,7 +488,77 @@ static int tc_attach(int ifindex, int prog_fd, int *created)
 	return err;
 }
 
-/* Remove our egress filter, and the clsact qdisc if load added it. */
+/*
+ * Does any tc filter other than ours remain on IFINDEX's clsact hooks? A
+ * netlink dump of each hook; on any doubt, say yes (keep the qdisc).
+ */
+static int tc_other_filters(int ifindex)
+{
+	static const __u32 parents[] = {
+		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS),
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req;
+	char buf[16384];
+	size_t i;
+	int fd, found = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < 2 && !found; i++) {
+		int done = 0;
+
+		memset(&req, 0, sizeof(req));
+		req.nh.nlmsg_len = sizeof(req);
+		req.nh.nlmsg_type = RTM_GETTFILTER;
+		req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		req.nh.nlmsg_seq = (__u32)i + 1;
+		req.tc.tcm_family = AF_UNSPEC;
+		req.tc.tcm_ifindex = ifindex;
+		req.tc.tcm_parent = parents[i];
+		if (send(fd, &req, sizeof(req), 0) < 0) {
+			found = 1;
+			break;
+		}
+		while (!done && !found) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+
+			if (n <= 0) {
+				found = 1;
+				break;
+			}
+			for (; NLMSG_OK(nh, (__u32)n); nh = NLMSG_NEXT(nh, n)) {
+				struct tcmsg *t = NLMSG_DATA(nh);
+
+				if (nh->nlmsg_type == NLMSG_DONE) {
+					done = 1;
+					break;
+				}
+				if (nh->nlmsg_type == NLMSG_ERROR) {
+					struct nlmsgerr *e = NLMSG_DATA(nh);
+
+					/* no such hook: nothing there */
+					found = e->error != -EINVAL && e->error != -ENOENT;
+					done = 1;
+					break;
+				}
+				if (nh->nlmsg_type == RTM_NEWTFILTER &&
+				    TC_H_MAJ(t->tcm_info) >> 16 != XR_TC_PRIORITY)
+					found = 1;
+			}
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/* Remove our egress filter, and the clsact qdisc if load added it and no
+ * one else has put a filter on it since. */
 static void tc_detach(int ifindex, int created)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -481,7 +567,7 @@ static void tc_detach(int ifindex, int created)
 		    .priority = XR_TC_PRIORITY);
 
 	bpf_tc_detach(&hook, &opts);
-	if (created) {
+	if (created && !tc_other_filters(ifindex)) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
 	}
@@ -542,12 +628,13 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 
 	if (mkdir(dir, 0700)) {
 		err = -errno;
-		fprintf(stderr, "error: cannot create pin directory %s: %s\n",
-			dir, strerror(errno));
+		fprintf(stderr, "error: cannot create pin directory %s: %s%s\n",
+			dir, strerror(-err),
+			err == -EEXIST ? " (left by an earlier load: `xdp-reflector detach` removes it)" : "");
 		goto out_skel;
 	}
 	for (i = 0; i < NPINS; i++) {
-		pin_path(dir, pin_names[i], path, sizeof(path));
+		pin_path(dir, pins[i].name, path, sizeof(path));
 		if (bpf_obj_pin(*map_fd_slot(&m, i), path)) {
 			err = -errno;
 			fprintf(stderr, "error: cannot pin %s: %s\n", path,
@@ -562,8 +649,9 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 		if (other_fd < 0 ||
 		    bpf_xdp_detach(ifindex, xdp_flags(other->mode), NULL)) {
 			err = -errno;
-			fprintf(stderr, "error: %s: cannot take over XDP program %u: %s\n",
-				iface, other->prog_id, strerror(errno));
+			fprintf(stderr, "error: %s: cannot take over XDP program %u: %s%s\n",
+				iface, other->prog_id, strerror(-err),
+				err == -EBUSY ? " (it is attached through a bpf_link: detach it with the tool that owns it)" : "");
 			goto out_unpin;
 		}
 	}
@@ -634,7 +722,9 @@ int xr_dp_reattach(int ifindex, int fd, int mode)
 int xr_dp_detach(const char *root, const char *iface)
 {
 	char dir[256], path[320];
+	struct xr_meta meta = {};
 	int fd, err;
+	__u32 zero = 0;
 
 	err = xr_dp_pin_dir(root, iface, dir, sizeof(dir));
 	if (err)
@@ -644,13 +734,11 @@ int xr_dp_detach(const char *root, const char *iface)
 	pin_path(dir, XR_MAP_META, path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
-		struct xr_meta meta;
-		__u32 zero = 0;
-
-		if (!bpf_map_lookup_elem(fd, &zero, &meta) && meta.ifindex)
-			tc_detach((int)meta.ifindex, (int)meta.tc_hook_created);
+		if (bpf_map_lookup_elem(fd, &zero, &meta))
+			meta.ifindex = 0;
 		close(fd);
 	}
+	/* The XDP program first: never leave it dropping without the recorder. */
 	pin_path(dir, XR_PIN_LINK, path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
@@ -662,7 +750,37 @@ int xr_dp_detach(const char *root, const char *iface)
 		}
 		close(fd);
 	}
+	if (meta.ifindex)
+		tc_detach((int)meta.ifindex, (int)meta.tc_hook_created);
 	unpin_all(dir);
+	return 0;
+}
+
+int xr_dp_lock(const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int xr_dp_check_live(const struct xr_maps *m, const char *iface)
+{
+	struct xr_xdp_info xdp;
+	__u32 prog_id = 0, ifindex = 0;
+	int now = (int)if_nametoindex(iface);
+
+	if (!now || xr_dp_link_info(m, &prog_id, &ifindex) ||
+	    (int)ifindex != now || xr_dp_query(now, &xdp) ||
+	    xdp.prog_id != prog_id)
+		return -ESTALE;
 	return 0;
 }
 

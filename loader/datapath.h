@@ -3,7 +3,8 @@
  * The one module that talks to libbpf: loading and attaching the XDP
  * program, its pins under PIN_ROOT/IFACE/, writing a compiled policy into
  * a generation and flipping to it, reading counters and loader state.
- * All functions return 0 or -errno and print nothing unless stated.
+ * All functions return 0 or -errno and print nothing, except
+ * xr_dp_ensure_bpffs() and xr_dp_load(), which report their own failures.
  */
 #ifndef XR_DATAPATH_H
 #define XR_DATAPATH_H
@@ -58,6 +59,15 @@ int xr_dp_reload(const struct xr_maps *m, const struct xr_policy *policy);
 /* Make GEN the active generation again (a confirm rollback). */
 int xr_dp_set_active(const struct xr_maps *m, __u32 gen);
 int xr_dp_active_gen(const struct xr_maps *m, __u32 *gen);
+
+/*
+ * Serialise changes to the pins under ROOT (load, reload, confirm, detach,
+ * a rollback): an exclusive flock, held until the returned fd is closed.
+ */
+int xr_dp_lock(const char *root);
+/* -ESTALE when the pins no longer describe a program attached to IFACE
+ * (the interface was removed or recreated, or the program detached). */
+int xr_dp_check_live(const struct xr_maps *m, const char *iface);
 
 /* Detach the program and remove every pin under ROOT/IFACE. */
 int xr_dp_detach(const char *root, const char *iface);
