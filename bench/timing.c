@@ -215,7 +215,7 @@ static int load_reflector(struct bench_program *g)
 	g->fd = bpf_program__fd(skel->progs.xdp_reflector);
 
 	slots = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     bpf_map__fd(skel->maps.xr_ports), 0);
+		     bpf_map__fd(skel->maps.bss), 0);
 	if (slots == MAP_FAILED)
 		return -errno;
 	for (i = 0; i < sizeof(bench_policy) / sizeof(bench_policy[0]); i++) {
@@ -227,7 +227,7 @@ static int load_reflector(struct bench_program *g)
 			       &e, sizeof(e));
 	}
 	munmap(slots, sz);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xr_config), &zero, &cfg,
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.data_xr_config), &zero, &cfg,
 				BPF_ANY))
 		return -errno;
 	return 0;

@@ -4,14 +4,15 @@
  *
  * Egress (xr_flow_record, from the TC program): every TCP/UDP packet the
  * host sends from a local port the profile does not open records its flow
- * in xr_flows and pushes that port's deadline in xr_flow_ports.
+ * in xr_flows and pushes that port's deadline in xr_tables.flow_ports
+ * (pinned as xr_flow_ports).
  *
  * Ingress (xr_is_reply, from the XDP program, only for packets the port
- * table would drop): one inlined array lookup rejects a packet to a local
- * port with no live flow, which is what a flood to closed ports is; only
- * the rest pays for the hash lookup of the exact reversed 5-tuple and the
- * clock. Chosen over bpf_xdp_ct_lookup (needs conntrack on, ~100 ns) and
- * socket lookups (miss masqueraded containers): see README "Replies".
+ * table would drop): one load from xr_tables.flow_ports rejects a packet to
+ * a local port with no live flow, which is what a flood to closed ports is;
+ * only the rest pays for the hash lookup of the exact reversed 5-tuple and
+ * the clock. Chosen over bpf_xdp_ct_lookup (needs conntrack on, ~100 ns)
+ * and socket lookups (miss masqueraded containers): see README "Replies".
  */
 #ifndef XR_REPLY_H
 #define XR_REPLY_H
@@ -54,20 +55,24 @@ static __always_inline __u64 xr_flow_timeout(const struct xr_class_policy *cp,
 	return (__u64)secs * XR_NS;
 }
 
+/*
+ * The prefilter slot of a local port. proto is 0 or 1 and port 16 bits;
+ * the mask only shows the verifier the index is within the table.
+ */
+static __always_inline __u64 *xr_flow_port(__u32 proto, __u16 port)
+{
+	return &xr_tables.flow_ports[xr_stat_key(proto & 1, port)];
+}
+
 /* Ingress: is PKT (TCP/UDP to a port the policy drops) a reply? */
 static __always_inline int xr_is_reply(const struct xr_pkt *pkt,
 				       const struct xr_class_policy *cp)
 {
-	__u32 slot = xr_stat_key(pkt->proto, pkt->dport), clock_slot = XR_FLOW_CLOCK;
+	__u64 until = *xr_flow_port(pkt->proto, pkt->dport);
 	struct xr_flow_key key = {};
 	struct xr_flow *flow;
-	__u64 *until, *clock;
 
-	until = bpf_map_lookup_elem(&xr_flow_ports, &slot);
-	if (!until || !*until)
-		return 0;
-	clock = bpf_map_lookup_elem(&xr_flow_ports, &clock_slot);
-	if (clock && *until < *clock)
+	if (!until || until < xr_tables.flow_ports[XR_FLOW_CLOCK])
 		return 0;
 	/* A connection the host opened never receives a bare SYN. */
 	if (pkt->proto == XR_PROTO_TCP &&
@@ -96,7 +101,6 @@ static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
 					   const struct xr_class_policy *cp,
 					   const struct xr_port_entry *local)
 {
-	__u32 slot, clock_slot = XR_FLOW_CLOCK;
 	__u16 lport = bpf_ntohs(pkt->sport);
 	struct xr_flow_key key = {};
 	struct xr_flow *flow, fresh = {};
@@ -135,13 +139,12 @@ static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
 	}
 
 	/* The port may hold other, longer-lived flows: only ever extend. */
-	slot = xr_stat_key(pkt->proto, lport);
 	deadline = now + xr_flow_timeout(cp, pkt->proto, 0) + XR_FLOW_REFRESH_NS;
-	until = bpf_map_lookup_elem(&xr_flow_ports, &slot);
-	if (until && *until < deadline - XR_FLOW_REFRESH_NS)
+	until = xr_flow_port(pkt->proto, lport);
+	if (*until < deadline - XR_FLOW_REFRESH_NS)
 		*until = deadline;
-	clock = bpf_map_lookup_elem(&xr_flow_ports, &clock_slot);
-	if (clock && now - *clock > XR_FLOW_REFRESH_NS)
+	clock = &xr_tables.flow_ports[XR_FLOW_CLOCK];
+	if (now - *clock > XR_FLOW_REFRESH_NS)
 		*clock = now;
 }
 

@@ -14,14 +14,19 @@
  *   TCP/UDP to any other port           pass if a reply to a connection the
  *                                       host opened (reply.h), else drop
  *   later fragments                     pass, or drop if the profile drops
- *                                       fragments (see xr_fragment_verdict)
+ *                                       fragments (see xr_verdict)
  *   other IP protocols                  the profile's default
  *   malformed                           drop, counted as malformed
  *
- * Every lookup on the per-packet path is into an array whose map is known
- * at that instruction, so the verifier inlines it (tests/bpf/xlated.sh
- * fails if a bpf_map_lookup_elem call appears); only the source-list LPM
- * lookup is a helper call, and only for source-restricted ports.
+ * Two functions decide: xr_verdict() all of the above for any packet, and
+ * the program's entry a straight path for the common case that calls it
+ * for everything else (see there). What every packet reads, the class
+ * defaults, the port table and the reply prefilter, are globals of the
+ * object (bpf/maps.h): direct loads, no lookup. The per-CPU counters are
+ * arrays whose lookup the verifier inlines (tests/bpf/xlated.sh fails if a
+ * bpf_map_lookup_elem call appears); only the source-list LPM lookup and
+ * the exact reply check are calls, and only for source-restricted ports
+ * and for packets to closed ports with a live flow.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -32,23 +37,25 @@
 #include "parse.h"
 #include "reply.h"
 
+/*
+ * pass_packets/pass_bytes come first, drop_* next: the pair is chosen by
+ * index rather than by a branch, so a mix of verdicts costs no mispredicts.
+ */
 static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 {
+	__u64 *slot;
+
 	if (!c)
 		return;
-	if (pass) {
-		c->pass_packets++;
-		c->pass_bytes += len;
-	} else {
-		c->drop_packets++;
-		c->drop_bytes += len;
-	}
+	slot = &c->pass_packets + ((pass ^ 1) << 1);
+	slot[0] += 1;
+	slot[1] += len;
 }
 
 static __always_inline int xr_class_verdict(__u32 cls, int pass, __u64 len)
 {
 	xr_count(bpf_map_lookup_elem(&xr_class_stats, &cls), pass, len);
-	return pass ? XDP_PASS : XDP_DROP;
+	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
 }
 
 static __always_inline int xr_source_allowed(const struct xr_pkt *pkt,
@@ -97,24 +104,26 @@ static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
 	return cp->other_ip_pass || ((cp->other_ip_allow[p >> 6] >> (p & 63)) & 1);
 }
 
-SEC("xdp.frags")
-int xdp_reflector(struct xdp_md *ctx)
+/*
+ * The whole decision for any packet, as the header comment states it. The
+ * entry below answers the common cases itself and calls this for the
+ * rest, which are parsed again here in full: a few dozen instructions on
+ * rare paths, so that the entry's parser hands on one number instead of a
+ * struct whose every field the compiler would carry in registers or spill.
+ */
+static __noinline int xr_verdict(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = data_end - data;
 	const struct xr_class_policy *cp;
 	const struct xr_port_entry *port;
-	struct xr_config *cfg;
-	struct xr_pkt pkt = {};
-	__u32 zero = 0, gen, key;
+	struct xr_pkt pkt;
+	__u32 gen, key, flags;
 	int kind, pass;
 
-	cfg = bpf_map_lookup_elem(&xr_config, &zero);
-	if (!cfg)
-		return XDP_PASS; /* cannot happen: a one-entry array */
-	gen = cfg->active_gen & 1;
-	cp = &cfg->gen[gen];
+	gen = xr_config.active_gen & 1;
+	cp = &xr_config.gen[gen];
 
 	kind = xr_parse(data, data_end, &pkt);
 	if (kind == XR_KIND_NON_IP)
@@ -131,7 +140,7 @@ int xdp_reflector(struct xdp_md *ctx)
 	}
 
 	/* A profile that drops fragments drops first fragments of any kind. */
-	if (pkt.fragment && cp->drop_frags && kind != XR_KIND_MALFORMED)
+	if (kind != XR_KIND_MALFORMED && pkt.fragment && cp->drop_frags)
 		return xr_class_verdict(XR_CLASS_FRAGMENT, 0, len);
 
 	switch (kind) {
@@ -154,10 +163,10 @@ int xdp_reflector(struct xdp_md *ctx)
 		return xr_class_verdict(XR_CLASS_MALFORMED, 0, len);
 	}
 
-	key = xr_port_key(gen, pkt.proto, pkt.dport);
-	port = bpf_map_lookup_elem(&xr_ports, &key);
-	pass = port && (port->flags & XR_PORT_ALLOW) &&
-	       (!(port->flags & XR_PORT_SOURCES) ||
+	port = xr_port(xr_port_key(gen, pkt.proto, pkt.dport));
+	flags = port->flags;
+	pass = (flags & XR_PORT_ALLOW) &&
+	       (!(flags & XR_PORT_SOURCES) ||
 		xr_source_allowed(&pkt, gen, port->rule));
 
 	/* Not allowed by the profile: it may still be a reply (reply.h). */
@@ -166,7 +175,44 @@ int xdp_reflector(struct xdp_md *ctx)
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
-	return pass ? XDP_PASS : XDP_DROP;
+	return XDP_DROP + pass;
+}
+
+/*
+ * The straight path: an unfragmented TCP/UDP packet of the common shape
+ * (xr_parse_common), whole in the first buffer, to a port the profile
+ * opens to everyone, or to a closed one when no reply can be due (replies
+ * off, or no live flow from that local port: a flood of closed ports). It
+ * decides exactly as xr_verdict() would; every other packet goes there.
+ */
+SEC("xdp.frags")
+int xdp_reflector(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xr_port_entry *port;
+	__u32 gen, stat_key, pass;
+	long common;
+
+	common = xr_parse_common(data, data_end);
+	if (common < 0)
+		return xr_verdict(ctx);
+	stat_key = common; /* xr_stat_key(proto, dport) */
+
+	gen = xr_config.active_gen & 1;
+	port = xr_port(gen << 17 | common); /* xr_port_key(gen, proto, dport) */
+	if (port->flags & XR_PORT_SOURCES)
+		return xr_verdict(ctx); /* the source list decides */
+	pass = port->flags & XR_PORT_ALLOW;
+
+	/* xr_is_reply()'s prefilter: no live flow from that port, no reply. */
+	if (!pass && xr_config.gen[gen].replies &&
+	    *xr_flow_port(stat_key >> 16, stat_key))
+		return xr_verdict(ctx);
+
+	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,
+		 data_end - data);
+	return XDP_DROP + pass;
 }
 
 /*
@@ -179,9 +225,8 @@ int xr_egress(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	const struct xr_class_policy *cp;
-	struct xr_config *cfg;
 	struct xr_pkt pkt = {};
-	__u32 zero = 0, gen, key;
+	__u32 gen;
 	__u32 linear = data_end - data;
 
 	/* The parser reads the linear part only: make the headers linear. */
@@ -191,15 +236,12 @@ int xr_egress(struct __sk_buff *skb)
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
 	}
-	cfg = bpf_map_lookup_elem(&xr_config, &zero);
-	if (!cfg)
-		return TC_ACT_OK;
-	gen = cfg->active_gen & 1;
-	cp = &cfg->gen[gen];
+	gen = xr_config.active_gen & 1;
+	cp = &xr_config.gen[gen];
 	if (!cp->replies || xr_parse(data, data_end, &pkt) != XR_KIND_L4)
 		return TC_ACT_OK;
-	key = xr_port_key(gen, pkt.proto, bpf_ntohs(pkt.sport));
-	xr_flow_record(&pkt, cp, bpf_map_lookup_elem(&xr_ports, &key));
+	xr_flow_record(&pkt, cp,
+		       xr_port(xr_port_key(gen, pkt.proto, bpf_ntohs(pkt.sport))));
 	return TC_ACT_OK;
 }
 

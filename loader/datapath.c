@@ -601,15 +601,15 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 		return err;
 	}
 	memset(&m, 0xff, sizeof(m));
-	m.config = bpf_map__fd(skel->maps.xr_config);
-	m.ports = bpf_map__fd(skel->maps.xr_ports);
+	m.config = bpf_map__fd(skel->maps.data_xr_config);
+	m.ports = bpf_map__fd(skel->maps.bss); /* struct xr_tables */
 	m.sources = bpf_map__fd(skel->maps.xr_sources);
 	m.port_stats = bpf_map__fd(skel->maps.xr_port_stats);
 	m.class_stats = bpf_map__fd(skel->maps.xr_class_stats);
 	m.rules = bpf_map__fd(skel->maps.xr_rules);
 	m.meta = bpf_map__fd(skel->maps.xr_meta);
 	m.flows = bpf_map__fd(skel->maps.xr_flows);
-	m.flow_ports = bpf_map__fd(skel->maps.xr_flow_ports);
+	m.flow_ports = m.ports; /* the same global, pinned under both names */
 
 	meta.mode = (__u32)mode;
 	meta.ifindex = (__u32)ifindex;

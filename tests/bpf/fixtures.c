@@ -1340,16 +1340,21 @@ static int parse_cidr(const char *cidr, struct xr_source_key *key, __u32 set)
 /* Read a few entries back through the syscall: the stores must have landed. */
 static int check_policy(void)
 {
-	int ports_fd = bpf_map__fd(skel->maps.xr_ports);
+	static struct xr_tables tables; /* the one value of the .bss map */
+	int ports_fd = bpf_map__fd(skel->maps.bss);
+	__u32 zero = 0;
 	size_t i;
 
+	if (bpf_map_lookup_elem(ports_fd, &zero, &tables)) {
+		fprintf(stderr, "xr_ports reads back: %s\n", strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < sizeof(policy_ports) / sizeof(policy_ports[0]); i++) {
 		const struct port_rule *r = &policy_ports[i];
 		__u32 key = xr_port_key(r->gen, r->proto, r->last);
-		struct xr_port_entry e;
+		struct xr_port_entry e = tables.ports[key].entry;
 
-		if (bpf_map_lookup_elem(ports_fd, &key, &e) ||
-		    e.flags != r->flags || e.rule != r->rule) {
+		if (e.flags != r->flags || e.rule != r->rule) {
 			fprintf(stderr, "xr_ports[%u] reads back wrong\n", key);
 			return -1;
 		}
@@ -1366,7 +1371,7 @@ static int load_policy(void)
 	 */
 	long page = sysconf(_SC_PAGESIZE);
 	size_t sz = ((size_t)XR_PORT_KEYS * 8 + page - 1) & ~(size_t)(page - 1);
-	int ports_fd = bpf_map__fd(skel->maps.xr_ports);
+	int ports_fd = bpf_map__fd(skel->maps.bss); /* xr_tables.ports first */
 	int sources_fd = bpf_map__fd(skel->maps.xr_sources);
 	__u64 *slots;
 	size_t i;
@@ -1417,7 +1422,7 @@ static int setup_program(void **state)
 		return -1;
 	}
 	prog_fd = bpf_program__fd(skel->progs.xdp_reflector);
-	config_fd = bpf_map__fd(skel->maps.xr_config);
+	config_fd = bpf_map__fd(skel->maps.data_xr_config);
 	port_stats_fd = bpf_map__fd(skel->maps.xr_port_stats);
 	class_stats_fd = bpf_map__fd(skel->maps.xr_class_stats);
 
