@@ -4,7 +4,7 @@
  * agreement with the full parser. xr_parse_common() (bpf/parse.h) must, for
  * every frame it does not decline, return what xr_parse() implies: kind
  * XR_KIND_L4, fragment 0, the IP packet whole in the frame, and the same
- * protocol and destination port. This checks that natively on every shape
+ * protocol, destination port, IP header and family. This checks that natively on every shape
  * the parsers know (VLAN tags, IPv4 options and fragments, IPv6 extension
  * headers, TCP/UDP/ICMP/other, Ethernet padding) and on millions of random
  * mutations and truncations of them. Each frame ends at a PROT_NONE page, so
@@ -138,13 +138,14 @@ static void dump(const __u8 *d, size_t len)
 static int agree(const __u8 *b, size_t len)
 {
 	__u8 *data = page_end - len;
+	struct xr_common c = { 0 };
 	struct xr_pkt pkt;
 	long key;
 	int kind;
 
 	memcpy(data, b, len);
 	memset(&pkt, 0, sizeof(pkt));
-	key = xr_parse_common(data, page_end);
+	key = xr_parse_common(data, page_end, &c);
 	kind = xr_parse(data, page_end, &pkt);
 	checked++;
 	if (key < 0) {
@@ -156,7 +157,8 @@ static int agree(const __u8 *b, size_t len)
 	accepted++;
 	if (kind == XR_KIND_L4 && !pkt.fragment &&
 	    !xr_ip_truncated(&pkt, len) &&
-	    key == (long)xr_stat_key(pkt.proto, pkt.dport))
+	    key == (long)xr_stat_key(pkt.proto, pkt.dport) &&
+	    c.l3 == pkt.l3 && c.family == pkt.family)
 		return 0;
 	fprintf(stderr,
 		"disagree: xr_parse_common %ld, xr_parse kind %d fragment %u "

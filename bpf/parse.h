@@ -284,69 +284,21 @@ static __always_inline int xr_parse(const void *data, const void *data_end,
 }
 
 /*
- * The common shape on a short path of its own: Ethernet, at most two VLAN
- * tags, IPv4 without options and not fragmented or IPv6 without extension
- * headers, then TCP or UDP, the whole IP packet in the first buffer.
- * Returns xr_stat_key(proto, dport) (proto XR_PROTO_*, dport in host
- * order), or -1 for any other packet, which xr_parse() then parses in
- * full. Whenever it returns a key, xr_parse() returns XR_KIND_L4 with the
- * same proto and dport, fragment 0 and an IP packet that is not truncated
- * (bench/timing_parse_agree.c checks this on millions of mutated frames):
- * it declines more packets, never decides one otherwise.
- *
- * Why a second parser: xr_parse() fills a dozen fields on many paths, and
- * after inlining every one of them is a value the compiler must carry
- * (in one of eleven registers, or on the stack) to where the paths meet.
- * This one carries a single number, and its header offsets are constants.
+ * The short path: xr_parse_common() at the end, its helpers first.
  */
-static __always_inline long xr_parse_common(const void *data,
-					    const void *data_end)
+
+/* What xr_parse_common() tells besides the port: where the source address is. */
+struct xr_common {
+	const void *l3; /* the IPv4 or IPv6 header */
+	__u8 family; /* 4 or 6 */
+};
+
+/* xr_parse_common()'s TCP or UDP header at L4, the IP packet ending at IP_LIMIT. */
+static __always_inline long xr_common_l4(const void *l4, const void *ip_limit,
+					 const void *data_end, __u8 ip_proto)
 {
-	const void *l3 = data + ETH_HLEN, *l4, *ip_limit;
-	__be16 h_proto;
-	__u8 ip_proto;
-	int i;
-
-	if (l3 > data_end)
-		return -1;
-	h_proto = *(const __be16 *)(data + ETH_ALEN * 2);
-	for (i = 0; i < XR_VLAN_MAX; i++) {
-		if (h_proto != bpf_htons(XR_ETH_P_8021Q) &&
-		    h_proto != bpf_htons(XR_ETH_P_8021AD))
-			break;
-		if (l3 + 4 > data_end)
-			return -1;
-		h_proto = *(const __be16 *)(l3 + 2);
-		l3 += 4;
-	}
-
-	if (h_proto == bpf_htons(ETH_P_IP)) {
-		const struct iphdr *iph = l3;
-
-		/* 0x45: version 4, five words, no options */
-		if ((const void *)(iph + 1) > data_end ||
-		    *(const __u8 *)iph != 0x45 ||
-		    (iph->frag_off & bpf_htons(XR_IP_MF | XR_IP_OFFSET)))
-			return -1;
-		ip_proto = iph->protocol;
-		ip_limit = l3 + bpf_ntohs(iph->tot_len);
-		l4 = iph + 1;
-	} else if (h_proto == bpf_htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h = l3;
-
-		if ((const void *)(ip6h + 1) > data_end ||
-		    (*(const __u8 *)ip6h & 0xf0) != 0x60)
-			return -1;
-		ip_proto = ip6h->nexthdr;
-		ip_limit = (const void *)(ip6h + 1) +
-			   bpf_ntohs(ip6h->payload_len);
-		l4 = ip6h + 1;
-	} else {
-		return -1;
-	}
 	if (ip_limit > data_end)
 		return -1;
-
 	if (ip_proto == IPPROTO_TCP) {
 		const struct tcphdr *th = l4;
 
@@ -365,6 +317,96 @@ static __always_inline long xr_parse_common(const void *data,
 			return -1;
 		return 1 << 16 | bpf_ntohs(uh->dest); /* XR_PROTO_UDP */
 	}
+	return -1;
+}
+
+static __always_inline long xr_common_ipv4(const void *l3,
+					   const void *data_end,
+					   struct xr_common *c)
+{
+	const struct iphdr *iph = l3;
+
+	/* 0x45: version 4, five words, no options */
+	if ((const void *)(iph + 1) > data_end || *(const __u8 *)iph != 0x45 ||
+	    (iph->frag_off & bpf_htons(XR_IP_MF | XR_IP_OFFSET)))
+		return -1;
+	c->l3 = l3;
+	c->family = 4;
+	return xr_common_l4(iph + 1, l3 + bpf_ntohs(iph->tot_len), data_end,
+			    iph->protocol);
+}
+
+static __always_inline long xr_common_ipv6(const void *l3,
+					   const void *data_end,
+					   struct xr_common *c)
+{
+	const struct ipv6hdr *ip6h = l3;
+
+	if ((const void *)(ip6h + 1) > data_end ||
+	    (*(const __u8 *)ip6h & 0xf0) != 0x60)
+		return -1;
+	c->l3 = l3;
+	c->family = 6;
+	return xr_common_l4(ip6h + 1,
+			    (const void *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len),
+			    data_end, ip6h->nexthdr);
+}
+
+static __always_inline int xr_is_vlan(__be16 h_proto)
+{
+	return h_proto == bpf_htons(XR_ETH_P_8021Q) ||
+	       h_proto == bpf_htons(XR_ETH_P_8021AD);
+}
+
+/*
+ * The common shape on a short path of its own: Ethernet, at most two VLAN
+ * tags, IPv4 without options and not fragmented or IPv6 without extension
+ * headers, then TCP or UDP, the whole IP packet in the first buffer.
+ * Returns xr_stat_key(proto, dport) (proto XR_PROTO_*, dport in host
+ * order) and fills *c (what a source check needs), or returns -1 for any
+ * other packet, which xr_parse() then parses in full. Whenever it returns
+ * a key, xr_parse() returns XR_KIND_L4 with the same proto, dport, l3 and
+ * family, fragment 0 and an IP packet that is not truncated
+ * (bench/timing_parse_agree.c checks this on millions of mutated frames):
+ * it declines more packets, never decides one otherwise.
+ *
+ * Why a second parser: xr_parse() fills a dozen fields on many paths, and
+ * after inlining every one of them is a value the compiler must carry
+ * (in one of eleven registers, or on the stack) to where the paths meet.
+ * This one hands on one number, and the IP header for a source check; its
+ * header offsets are constants, and untagged IPv4 is tested first.
+ */
+static __always_inline long xr_parse_common(const void *data,
+					    const void *data_end,
+					    struct xr_common *c)
+{
+	const void *l3 = data + ETH_HLEN;
+	__be16 h_proto;
+
+	if (l3 > data_end)
+		return -1;
+	h_proto = *(const __be16 *)(data + ETH_ALEN * 2);
+	if (h_proto == bpf_htons(ETH_P_IP)) /* untagged IPv4: one test */
+		return xr_common_ipv4(l3, data_end, c);
+	if (xr_is_vlan(h_proto)) {
+		/*
+		 * Room for two tags is checked once: a frame with one tag
+		 * and any IP header is longer anyway.
+		 */
+		if (l3 + 8 > data_end)
+			return -1;
+		h_proto = *(const __be16 *)(l3 + 2);
+		l3 += 4;
+		/* The inner tag of 802.1ad is 802.1Q; others take xr_parse(). */
+		if (h_proto == bpf_htons(XR_ETH_P_8021Q)) {
+			h_proto = *(const __be16 *)(l3 + 2);
+			l3 += 4;
+		}
+		if (h_proto == bpf_htons(ETH_P_IP))
+			return xr_common_ipv4(l3, data_end, c);
+	}
+	if (h_proto == bpf_htons(ETH_P_IPV6))
+		return xr_common_ipv6(l3, data_end, c);
 	return -1;
 }
 

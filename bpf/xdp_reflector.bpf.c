@@ -58,7 +58,8 @@ static __always_inline int xr_class_verdict(__u32 cls, int pass, __u64 len)
 	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
 }
 
-static __always_inline int xr_source_allowed(const struct xr_pkt *pkt,
+/* Is the source of the IPv4 or IPv6 header at L3 in RULE's list? */
+static __always_inline int xr_source_allowed(__u8 family, const void *l3,
 					     __u32 gen, __u32 rule)
 {
 	struct xr_source_key key = {
@@ -66,14 +67,14 @@ static __always_inline int xr_source_allowed(const struct xr_pkt *pkt,
 		.set = xr_source_set(gen, rule),
 	};
 
-	if (pkt->family == 4) {
-		const struct iphdr *iph = pkt->l3;
+	if (family == 4) {
+		const struct iphdr *iph = l3;
 
 		key.addr[10] = 0xff;
 		key.addr[11] = 0xff;
 		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
 	} else {
-		const struct ipv6hdr *ip6h = pkt->l3;
+		const struct ipv6hdr *ip6h = l3;
 
 		/* A v4-mapped IPv6 source must not match an IPv4 list. */
 		if (ip6h->saddr.in6_u.u6_addr32[0] == 0 &&
@@ -167,7 +168,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	flags = port->flags;
 	pass = (flags & XR_PORT_ALLOW) &&
 	       (!(flags & XR_PORT_SOURCES) ||
-		xr_source_allowed(&pkt, gen, port->rule));
+		xr_source_allowed(pkt.family, pkt.l3, gen, port->rule));
 
 	/* Not allowed by the profile: it may still be a reply (reply.h). */
 	if (!pass && cp->replies && xr_is_reply(&pkt, cp))
@@ -191,27 +192,37 @@ int xdp_reflector(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xr_port_entry *port;
-	__u32 gen, stat_key, pass;
+	struct xr_common c;
+	__u32 stat_key, pass;
+	__u64 key;
 	long common;
 
-	common = xr_parse_common(data, data_end);
+	common = xr_parse_common(data, data_end, &c);
 	if (common < 0)
 		return xr_verdict(ctx);
 	stat_key = common; /* xr_stat_key(proto, dport) */
 
-	gen = xr_config.active_gen & 1;
-	port = xr_port(gen << 17 | common); /* xr_port_key(gen, proto, dport) */
-	if (port->flags & XR_PORT_SOURCES)
-		return xr_verdict(ctx); /* the source list decides */
+	/*
+	 * The generation is kept in the port key, and the frame length read
+	 * from ctx again at the end: fewer values to keep across the calls.
+	 */
+	key = (__u64)(xr_config.active_gen & 1) << 17 | common;
+	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
+	if (pass && (port->flags & XR_PORT_SOURCES))
+		pass = xr_source_allowed(c.family, c.l3, key >> 17, port->rule);
 
-	/* xr_is_reply()'s prefilter: no live flow from that port, no reply. */
-	if (!pass && xr_config.gen[gen].replies &&
-	    *xr_flow_port(stat_key >> 16, stat_key))
+	/*
+	 * xr_is_reply()'s prefilter: no live flow from that port, no reply.
+	 * Whether the profile has replies on is left to xr_verdict(): with
+	 * replies off the egress program records no flows, so only entries
+	 * from before a reload that turned them off lead there.
+	 */
+	if (!pass && *xr_flow_port(stat_key >> 16, stat_key))
 		return xr_verdict(ctx);
 
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,
-		 data_end - data);
+		 (void *)(long)ctx->data_end - (void *)(long)ctx->data);
 	return XDP_DROP + pass;
 }
 
