@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -119,6 +120,32 @@ static const struct xr_config policy_config = {
 		[1] = { .drop_echo = 1, .drop_frags = 1, .other_ip_pass = 1 },
 	},
 };
+
+/*
+ * Flows the host opened, as the egress program would have recorded them
+ * (bpf/reply.h): local = the rows' default destination. AGE is how long ago
+ * the host last sent in the flow.
+ */
+struct flow_rule {
+	int family;
+	__u8 proto; /* XR_PROTO_* */
+	__u16 local_port;
+	const char *remote;
+	__u16 remote_port;
+	__u64 age_secs;
+};
+
+static const struct flow_rule policy_flows[] = {
+	{ 4, XR_PROTO_TCP, 41000, "198.51.100.20", 443, 1 },
+	{ 6, XR_PROTO_UDP, 41001, "2001:db8:53::53", 53, 1 },
+	{ 4, XR_PROTO_UDP, 41002, "198.51.100.53", 53, 200 }, /* > UDP timeout */
+	{ 6, XR_PROTO_TCP, 41003, "2001:db8:443::1", 443, 1 },
+};
+
+/* Reply timeouts the rows run with (the built-in defaults). */
+#define ROW_TCP_SECS XR_REPLY_TCP_SECS
+#define ROW_UDP_SECS XR_REPLY_UDP_SECS
+#define ROW_CLOSED_SECS XR_REPLY_CLOSED_SECS
 
 /* ---------------------------------------------------------------------
  * Packet descriptions and the builder.
@@ -1062,6 +1089,70 @@ static const struct row rows[] = {
 	  .tweak = { .replies = 1 },
 	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
 
+	/*
+	 * The reply class: TCP/UDP to a port the policy drops passes when it
+	 * is the reversed 5-tuple of a live flow the host opened (policy_flows).
+	 */
+	{ .name = "reply: v4 tcp ack from the flow's remote passes as a reply",
+	  .pkt = { TCP4(41000), .src = "198.51.100.20", .sport = 443, .tcp_flags = 0x10 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
+	{ .name = "reply: v4 tcp syn+ack from the flow's remote passes as a reply",
+	  .pkt = { TCP4(41000), .src = "198.51.100.20", .sport = 443, .tcp_flags = 0x12 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
+	{ .name = "reply: v4 tcp bare syn on the flow's tuple is never a reply",
+	  .pkt = { TCP4(41000), .src = "198.51.100.20", .sport = 443, .tcp_flags = 0x02 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 41000) },
+	{ .name = "reply: v4 tcp ack from another remote port dropped",
+	  .pkt = { TCP4(41000), .src = "198.51.100.20", .sport = 444, .tcp_flags = 0x10 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 41000) },
+	{ .name = "reply: v4 tcp ack from another remote address dropped",
+	  .pkt = { TCP4(41000), .src = "198.51.100.21", .sport = 443, .tcp_flags = 0x10 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 41000) },
+	{ .name = "reply: udp to the tcp flow's port dropped (protocol is in the tuple)",
+	  .pkt = { UDP4(41000), .src = "198.51.100.20", .sport = 443 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 41000) },
+	{ .name = "reply: replies off, the live flow's ack dropped",
+	  .pkt = { TCP4(41000), .src = "198.51.100.20", .sport = 443, .tcp_flags = 0x10 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 41000) },
+	{ .name = "reply: v4 tcp ack behind 802.1ad+802.1Q passes as a reply",
+	  .pkt = { .vlans = 2, TCP4(41000), .src = "198.51.100.20", .sport = 443, .tcp_flags = 0x10 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
+	{ .name = "reply: v6 udp answer from the flow's resolver passes as a reply",
+	  .pkt = { UDP6(41001), .src = "2001:db8:53::53", .sport = 53 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
+	{ .name = "reply: v6 udp from another remote port dropped",
+	  .pkt = { UDP6(41001), .src = "2001:db8:53::53", .sport = 54 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 41001) },
+	{ .name = "reply: v6 udp from another remote address dropped",
+	  .pkt = { UDP6(41001), .src = "2001:db8:53::54", .sport = 53 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 41001) },
+	{ .name = "reply: v6 tcp ack with a hop-by-hop header passes as a reply",
+	  .pkt = { TCP6(41003), .src = "2001:db8:443::1", .sport = 443, .tcp_flags = 0x10, EXTS(EXT_HOP) },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
+	{ .name = "reply: v6 tcp bare syn on the flow's tuple is never a reply",
+	  .pkt = { TCP6(41003), .src = "2001:db8:443::1", .sport = 443, .tcp_flags = 0x02 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 41003) },
+	{ .name = "reply: v4 udp flow idle past the udp timeout: answer dropped",
+	  .pkt = { UDP4(41002), .src = "198.51.100.53", .sport = 53 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 41002) },
+	{ .name = "reply: a local port no flow uses: the prefilter drops",
+	  .pkt = { UDP4(41004), .src = "198.51.100.53", .sport = 53 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 41004) },
+
 	/* Generation flip: the same packets under active_gen 1. */
 	{ .name = "gen 1: v4 tcp 443 denied (gen 0 allows it)",
 	  .pkt = { TCP4(443) }, .tweak = { .active_gen = 1 },
@@ -1362,6 +1453,56 @@ static int check_policy(void)
 	return 0;
 }
 
+/* 16-byte address, IPv4 v4-mapped, as the flow table keys it. */
+static void addr16(int family, const char *text, __u8 out[16])
+{
+	memset(out, 0, 16);
+	if (family == 4) {
+		out[10] = out[11] = 0xff;
+		pton(AF_INET, text, out + 12);
+	} else {
+		pton(AF_INET6, text, out);
+	}
+}
+
+/* The flows of policy_flows, as the egress program records them. */
+static int load_flows(void)
+{
+	int flows_fd = bpf_map__fd(skel->maps.xr_flows);
+	struct timespec ts;
+	__u64 now;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	for (i = 0; i < sizeof(policy_flows) / sizeof(policy_flows[0]); i++) {
+		const struct flow_rule *fr = &policy_flows[i];
+		struct xr_flow_key key = {
+			.local_port = htons(fr->local_port),
+			.remote_port = htons(fr->remote_port),
+			.proto = fr->proto,
+		};
+		struct xr_flow flow = {
+			.last_egress_ns = now - fr->age_secs * 1000000000ULL,
+		};
+
+		addr16(fr->family, fr->family == 4 ? DEFAULT_DST4 : DEFAULT_DST6,
+		       key.local);
+		addr16(fr->family, fr->remote, key.remote);
+		if (bpf_map_update_elem(flows_fd, &key, &flow, BPF_ANY)) {
+			fprintf(stderr, "flow %s: %s\n", fr->remote,
+				strerror(errno));
+			return -1;
+		}
+		/* The prefilter: the port may have live flows for an hour. */
+		skel->bss->xr_tables.flow_ports[xr_stat_key(fr->proto,
+							    fr->local_port)] =
+			now + 3600ULL * 1000000000ULL;
+	}
+	skel->bss->xr_tables.flow_ports[XR_FLOW_CLOCK] = now;
+	return 0;
+}
+
 static int load_policy(void)
 {
 	/*
@@ -1406,7 +1547,7 @@ static int load_policy(void)
 			return -1;
 		}
 	}
-	return 0;
+	return load_flows();
 }
 
 static int setup_program(void **state)
@@ -1462,6 +1603,9 @@ static void write_config(const struct row *r)
 		cp->other_ip_pass = 1;
 	if (r->tweak.replies)
 		cp->replies = 1;
+	cp->reply_tcp_secs = ROW_TCP_SECS;
+	cp->reply_udp_secs = ROW_UDP_SECS;
+	cp->reply_closed_secs = ROW_CLOSED_SECS;
 	if (r->tweak.allow_proto > 0)
 		cp->other_ip_allow[r->tweak.allow_proto >> 6] |=
 			1ULL << (r->tweak.allow_proto & 63);
