@@ -21,10 +21,10 @@
  * the kernel's average per run in whole ns. (The wall clock around the
  * syscall is no substitute: with repeat > 1 each call also swaps the XDP
  * dispatcher, a fixed cost of tens of milliseconds.) XDP test runs take
- * one packet per call, so the flood of closed ports runs FLOOD_PER_ROUND of
- * its FLOOD_PORTS ports each round (a different slice each round, all of
- * them within FLOOD_PORTS / FLOOD_PER_ROUND rounds), repeat / FLOOD_PER_ROUND
- * runs each, and a round's figure is their mean. Every call's verdict is
+ * one packet per call, so the flood of closed ports cycles through its
+ * FLOOD_PORTS ports, FLOOD_PER_ROUND of them each round (a different slice
+ * each round when fewer than all), repeat / FLOOD_PER_ROUND runs each, and
+ * a round's figure is their mean. Every call's verdict is
  * checked against what the program must answer.
  *
  * Reported per packet and program: median, min and max ns over the rounds;
@@ -37,7 +37,7 @@
  * `programs` with its load/unload functions and its verdict column.
  *
  * Usage (root): build/bench/timing [--rounds N] [--repeat N] [--quick]
- *                                   [--cpu N] [--json FILE]
+ *                                   [--cpu N] [--json FILE] [-v]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h> /* before the UAPI headers: glibc then wins in6_addr */
@@ -45,6 +45,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,7 +275,7 @@ struct bench_program {
 	int column; /* its verdicts: 0 always XDP_PASS, 1 reflector, 2 filter */
 	void *obj;
 	int fd;
-	char source[256]; /* the object it came from */
+	char source[256]; /* its source, or the object file it came from */
 	__u32 xlated, jited; /* instructions, bytes */
 	const char *skipped; /* why it did not run */
 };
@@ -568,11 +569,11 @@ static void print_table(const struct result *res, int rounds, __u32 repeat)
 	       rounds, repeat, u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("ns = opts.duration (kernel average per run, whole ns), median "
 	       "[min-max] over rounds;\nx = median of per-round ratios to %s; "
-	       "+ns = median of per-round ns added over it\n\n",
+	       "+ns = median of per-round ns added over it; then the verdict\n\n",
 	       programs[0].name);
 	printf("%-36s", "packet");
 	for (g = 0; g < N_PROGRAMS; g++)
-		printf(g ? " | %-24s" : " %-10s", programs[g].name);
+		printf(g ? " | %-29s" : " %-10s", programs[g].name);
 	printf("\n");
 	for (p = 0; p < N_PACKETS; p++) {
 		printf("%-36s", packets[p].name);
@@ -581,7 +582,7 @@ static void print_table(const struct result *res, int rounds, __u32 repeat)
 			char cell[64];
 
 			if (programs[g].skipped) {
-				printf(" | %-24s", "skipped");
+				printf(" | %-29s", "skipped");
 				continue;
 			}
 			snprintf(cell, sizeof(cell), "%4.1f [%.0f-%.0f]", r->s_ns.med,
@@ -590,8 +591,11 @@ static void print_table(const struct result *res, int rounds, __u32 repeat)
 				printf(" %-10s", cell);
 				continue;
 			}
-			printf(" | %-12s %4.2fx %+5.1f", cell, r->s_ratio.med,
-			       r->s_added.med);
+			printf(" | %-12s %4.2fx %+5.1f %-4s", cell, r->s_ratio.med,
+			       r->s_added.med,
+			       expected(&programs[g], &packets[p]) == XDP_PASS ?
+				       "pass" :
+				       "drop");
 		}
 		printf("\n");
 	}
@@ -608,8 +612,7 @@ static void print_table(const struct result *res, int rounds, __u32 repeat)
 			printf("%s skipped: %s\n", programs[g].name,
 			       programs[g].skipped);
 	if (!programs[2].skipped) {
-		printf("xdp_filter verdicts differ where it cannot express the "
-		       "policy:\n");
+		printf("xdp_filter cannot say all of the policy:\n");
 		for (p = 0; p < sizeof(filter_notes) / sizeof(filter_notes[0]); p++)
 			printf("  - %s\n", filter_notes[p]);
 	}
@@ -708,7 +711,7 @@ static int write_json(const char *path, const struct result *res,
 		json_str(out, b->name);
 		fprintf(out, ", \"what\": ");
 		json_str(out, b->what);
-		fprintf(out, ", \"object\": ");
+		fprintf(out, ", \"source\": ");
 		json_str(out, b->source);
 		if (b->skipped) {
 			fprintf(out, ", \"skipped\": ");
@@ -808,8 +811,22 @@ static void usage(FILE *out, const char *argv0)
 		"  --repeat N   BPF_PROG_TEST_RUN repeat per measurement (1000000)\n"
 		"  --quick      smoke test: 3 rounds of 100000\n"
 		"  --cpu N      pin the process to CPU N first\n"
-		"  --json FILE  also write every figure, per round too, as JSON\n",
+		"  --json FILE  also write every figure, per round too, as JSON\n"
+		"  -v           show libbpf's log\n",
 		argv0);
+}
+
+static int verbose;
+
+/* libbpf's log only with -v: xdp-filter's object makes it warn about sections it skips. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list args)
+{
+	if (!verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!verbose && strstr(fmt, "skipping unrecognized"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
 }
 
 static long parse_num(const char *s, const char *what, long min)
@@ -853,6 +870,7 @@ int main(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -864,7 +882,7 @@ int main(int argc, char **argv)
 	__u16 flood_port[FLOOD_PORTS];
 	size_t p, g, i, loaded = 0;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = parse_num(optarg, "--rounds", 1);
@@ -882,6 +900,9 @@ int main(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -894,6 +915,7 @@ int main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
+	libbpf_set_print(libbpf_log);
 	if (cpu >= 0) {
 		cpu_set_t set;
 
