@@ -181,10 +181,10 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 
 /*
  * The straight path: an unfragmented TCP/UDP packet of the common shape
- * (xr_parse_common), whole in the first buffer, to a port the profile
- * opens to everyone, or to a closed one when no reply can be due (replies
- * off, or no live flow from that local port: a flood of closed ports). It
- * decides exactly as xr_verdict() would; every other packet goes there.
+ * (xr_parse_common), whole in the first buffer, to an open port, to a
+ * source-restricted one (one LPM lookup), or to a closed one from whose
+ * local port no flow is live (a flood of closed ports). It decides
+ * exactly as xr_verdict() would; every other packet goes there.
  */
 SEC("xdp.frags")
 int xdp_reflector(struct xdp_md *ctx)
