@@ -168,6 +168,7 @@ static __always_inline int xr_parse_ipv4(const void *l3, const void *data,
 		if (tot_len < hlen || l3 + hlen > data_end)
 			return XR_KIND_MALFORMED;
 		pkt->ip_proto = iph->protocol;
+		pkt->fragment = 0; /* only first fragments are flagged */
 		return XR_KIND_FRAGMENT;
 	}
 	pkt->fragment = !!(frag & bpf_htons(XR_IP_MF));
