@@ -111,6 +111,9 @@ static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
  * rest, which are parsed again here in full: a few dozen instructions on
  * rare paths, so that the entry's parser hands on one number instead of a
  * struct whose every field the compiler would carry in registers or spill.
+ * The active generation is read afresh, and the verdict is this one's
+ * alone: after a flip between the two reads, the packet is judged wholly
+ * by the new generation, never by parts of both.
  */
 static __noinline int xr_verdict(struct xdp_md *ctx)
 {
