@@ -484,7 +484,7 @@ step_reload() {
 
 # ---- run -------------------------------------------------------------------
 START=$(date +%s)
-record "{\"step\": \"machine\", \"kernel\": $(jstr "$(uname -r)"), \"cpus\": $NCPU, \"cpu_model\": $(jstr "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"), \"date\": $(jstr "$(date -u +%Y-%m-%dT%H:%M:%SZ)"), \"commit\": $(jstr "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo -dirty)"), \"quick\": $QUICK, \"xdp_filter\": $(jstr "$(xdp-filter --version 2>&1 | head -n 1)"), \"nft\": $(jstr "$(nft --version 2>/dev/null)"), \"iptables\": $(jstr "$(iptables -V 2>/dev/null)"), \"iperf3\": $(jstr "$(iperf3 --version 2>/dev/null | head -n 1)")}"
+record "{\"step\": \"machine\", \"kernel\": $(jstr "$(uname -r)"), \"cpus\": $NCPU, \"cpu_model\": $(jstr "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"), \"date\": $(jstr "$(date -u +%Y-%m-%dT%H:%M:%SZ)"), \"commit\": $(jstr "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo -dirty)"), \"quick\": $QUICK, \"xdp_filter\": $(jstr "xdp-tools $(dpkg-query -W -f='${Version}' xdp-tools 2>/dev/null)"), \"nft\": $(jstr "$(nft --version 2>/dev/null)"), \"iptables\": $(jstr "$(iptables -V 2>/dev/null)"), \"iperf3\": $(jstr "$(iperf3 --version 2>/dev/null | head -n 1)")}"
 want timing && step_timing
 want live && step_live
 want attack && step_attack
