@@ -130,6 +130,8 @@ static void cleanup(void)
 		/* tc filters are per namespace: detach from inside it. */
 		if (!enter_ns(demo.srv_ns))
 			xr_dp_detach(demo.pin_root, demo.veth_s);
+		/* The pin root too, unless something else is pinned there. */
+		rmdir(demo.pin_root);
 		demo.loaded = 0;
 	}
 	if (demo.home_ns >= 0) {

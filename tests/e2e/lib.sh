@@ -28,6 +28,13 @@ BG_PIDS=()
 E2E_TMP=$(mktemp -d)
 
 srv() { nsenter --net=/run/netns/$SRV_NS "$@"; }
+# For iproute2 commands that load a BPF object (`ip link ... xdp obj`, `tc
+# ... bpf obj`): they create /sys/fs/bpf/{tc,ip,xdp}; give them a bpffs of
+# their own in a private mount namespace so the host's stays untouched.
+srv_obj() {
+	unshare -m sh -c 'mount -t bpf bpf /sys/fs/bpf && exec nsenter --net="$0" "$@"' \
+		/run/netns/$SRV_NS "$@"
+}
 cli() { nsenter --net=/run/netns/$CLI_NS "$@"; }
 xr() { srv "$XR_BIN" "$@" --pin-dir "$PINS"; }
 

@@ -103,7 +103,7 @@ __attribute__((section("tc"), used)) int other_tc(struct __sk_buff *skb) { retur
 char _license[] __attribute__((section("license"), used)) = "GPL";
 C
 clang -target bpf -O2 -I/usr/include/$(gcc -print-multiarch) -c "$E2E_TMP/other_tc.c" -o "$E2E_TMP/other_tc.o"
-srv tc filter add dev $SRV_IF ingress pref 7 bpf da obj "$E2E_TMP/other_tc.o" sec tc
+srv_obj tc filter add dev $SRV_IF ingress pref 7 bpf da obj "$E2E_TMP/other_tc.o" sec tc
 check "detach" xr detach $SRV_IF
 if srv tc filter show dev $SRV_IF ingress | grep -q "name other_tc"; then
 	ok "another tool's ingress filter survives our detach"

@@ -276,7 +276,7 @@ expect_same "reload dashboard without --source: host state unchanged" "$S1" "$(s
 xr detach "$SRV_IF" >/dev/null
 
 # Another XDP program on the interface.
-if srv ip link set dev "$SRV_IF" xdp obj "$T/other_xdp.o" sec xdp 2>"$T/ip.log"; then
+if srv_obj ip link set dev "$SRV_IF" xdp obj "$T/other_xdp.o" sec xdp 2>"$T/ip.log"; then
 	read -r other_id other_name <<<"$(xdp_prog "$SRV_IF")"
 	S2=$(state)
 	run xr load "$SRV_IF" reflector-caddy
@@ -481,7 +481,7 @@ expect_rc "detach: second detach exits 1" 1
 
 # Someone else's clsact qdisc and egress filter survive load + detach.
 if srv tc qdisc add dev "$SRV_IF" clsact &&
-	srv tc filter add dev "$SRV_IF" egress pref 10 bpf da obj "$T/other_tc.o" sec tc; then
+	srv_obj tc filter add dev "$SRV_IF" egress pref 10 bpf da obj "$T/other_tc.o" sec tc; then
 	S3=$(state)
 	run xr load "$SRV_IF" reflector-caddy
 	expect_rc "foreign tc filter: load exits 0" 0
@@ -495,7 +495,7 @@ fi
 
 # --replace with --confirm, never confirmed: the rollback should hand the
 # interface back to the program it took it from.
-if srv ip link set dev "$SRV_IF" xdp obj "$T/other_xdp.o" sec xdp 2>"$T/ip.log"; then
+if srv_obj ip link set dev "$SRV_IF" xdp obj "$T/other_xdp.o" sec xdp 2>"$T/ip.log"; then
 	other_name=$(xdp_prog "$SRV_IF" | cut -d' ' -f2)
 	run xr load "$SRV_IF" reflector-caddy --replace --confirm 2
 	expect_rc "--replace --confirm: load exits 0" 0
