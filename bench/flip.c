@@ -44,6 +44,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
+#include "bench.h"
 #include "xdp_reflector.h"
 
 #define MAX_FLIPS 100000
@@ -77,15 +78,6 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 static int verdict(const struct ctx *c, __u32 *out)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = c->frame,
@@ -95,18 +87,6 @@ static int verdict(const struct ctx *c, __u32 *out)
 		return -errno;
 	*out = opts.retval;
 	return 0;
-}
-
-static __u16 ip_checksum(const void *hdr, size_t len)
-{
-	const __u16 *w = hdr;
-	__u32 sum = 0;
-
-	for (; len > 1; len -= 2)
-		sum += *w++;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
 }
 
 static void build_frame(struct ctx *c, int tcp, __u16 port)
@@ -126,7 +106,7 @@ static void build_frame(struct ctx *c, int tcp, __u16 port)
 	ip->protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	ip->saddr = htonl(0xc6120009); /* 198.18.0.9 */
 	ip->daddr = htonl(0xc0a8010a); /* 192.168.1.10 */
-	ip->check = ip_checksum(ip, sizeof(*ip));
+	ip->check = bench_ip_checksum(ip, sizeof(*ip));
 	if (tcp) {
 		struct tcphdr *th = (struct tcphdr *)(ip + 1);
 
@@ -171,7 +151,7 @@ static void *poll_main(void *arg)
 	__u32 v, last;
 	int err;
 
-	if (p->cpu >= 0 && (err = pin_cpu(p->cpu))) {
+	if (p->cpu >= 0 && (err = bench_pin_cpu(p->cpu))) {
 		p->err = err;
 		return NULL;
 	}
@@ -310,7 +290,7 @@ int main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	if (cpu >= 0 && (err = pin_cpu(cpu))) {
+	if (cpu >= 0 && (err = bench_pin_cpu(cpu))) {
 		fprintf(stderr, "flip: --cpu %d: %s\n", cpu, strerror(-err));
 		return 2;
 	}

@@ -49,6 +49,7 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 
+#include "bench.h"
 #include "bench_redirect.skel.h"
 
 #define MAX_FRAME 1500
@@ -101,18 +102,6 @@ static int if_mac(const char *ifname, __u8 mac[ETH_ALEN])
 	return err;
 }
 
-static __u16 ip_checksum(const void *hdr, size_t len)
-{
-	const __u16 *w = hdr;
-	__u32 sum = 0;
-
-	for (; len > 1; len -= 2)
-		sum += *w++;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* Ethernet + IPv4 + UDP (checksum 0: none, valid for IPv4) + zero payload. */
 static size_t build_frame(__u8 *f, size_t size, const __u8 dst[ETH_ALEN],
 			  const __u8 src[ETH_ALEN], struct in_addr saddr,
@@ -135,7 +124,7 @@ static size_t build_frame(__u8 *f, size_t size, const __u8 dst[ETH_ALEN],
 	ip->protocol = IPPROTO_UDP;
 	ip->saddr = saddr.s_addr;
 	ip->daddr = daddr.s_addr;
-	ip->check = ip_checksum(ip, sizeof(*ip));
+	ip->check = bench_ip_checksum(ip, sizeof(*ip));
 	udp->source = htons(sport);
 	udp->dest = htons(dport);
 	udp->len = htons((__u16)l4);
@@ -270,16 +259,9 @@ int main(int argc, char **argv)
 			ifname);
 		return 1;
 	}
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "sender: --cpu %d: %s\n", cpu,
-				strerror(errno));
-			return 2;
-		}
+	if (cpu >= 0 && (err = bench_pin_cpu(cpu))) {
+		fprintf(stderr, "sender: --cpu %d: %s\n", cpu, strerror(-err));
+		return 2;
 	}
 	len = build_frame(frame, size, dst_mac, src_mac, saddr, daddr,
 			  (__u16)sport, (__u16)dport);

@@ -62,6 +62,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
+#include "bench.h"
 #include "xdp_reflector.h"
 #include "parse.h" /* XR_ETH_P_8021Q, XR_ETH_P_8021AD, XR_IPPROTO_* */
 #include "xdp_empty.skel.h"
@@ -916,16 +917,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(libbpf_log);
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "timing: --cpu %d: %s\n", cpu,
-				strerror(errno));
-			return 2;
-		}
+	if (cpu >= 0 && bench_pin_cpu(cpu)) {
+		fprintf(stderr, "timing: --cpu %d: %s\n", cpu, strerror(errno));
+		return 2;
 	}
 
 	for (g = 0; g < N_PROGRAMS; g++, loaded++) {
