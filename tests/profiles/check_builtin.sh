@@ -19,27 +19,9 @@ XR_SEED=${XR_SEED:-tests/profiles/seed/firewall-ports.md}
 SHARED_SEED=/work/shared/seed/firewall-ports.md
 export XDP_REFLECTOR_PROFILE_DIR=${XDP_REFLECTOR_PROFILE_DIR:-$ROOT/policies}
 
-passed=0
-failed=0
-skipped=0
+. tests/lib.sh # ok, not_ok, skip, finish
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-
-ok() {
-	echo "ok - $1"
-	passed=$((passed + 1))
-}
-not_ok() {
-	echo "not ok - $1"
-	shift
-	local why
-	for why in "$@"; do echo "#   $why"; done
-	failed=$((failed + 1))
-}
-skip() {
-	echo "ok - $1 # SKIP $2"
-	skipped=$((skipped + 1))
-}
 
 # ---- The page, by hand ----------------------------------------------------
 # One row per port range: PROTO FIRST LAST FEATURE ("-": always open) SERVICE.
@@ -155,7 +137,7 @@ expect_compile() {
 
 if [ ! -x "$XR_BIN" ]; then
 	not_ok "binary $XR_BIN exists" "build it with make, or set XR_BIN"
-	echo "RESULT: $passed passed, $failed failed, $skipped skipped"
+	finish
 	exit 1
 fi
 
@@ -182,11 +164,9 @@ never = page.split("Internal-Only Ports")[1].split("Cloud Provider")[0]
 row = re.compile(r"^(\d+)(?:-(\d+))? (TCP|UDP) Inbound (.*)$", re.M)
 bad = []
 
-
 def table(text):
     return {(p.lower(), int(a), int(b or a)): rest
             for a, b, p, rest in row.findall(text)}
-
 
 for name, text, rows, req in (("caddy", caddy, sys.argv[2], sys.argv[4]),
                               ("direct", direct, sys.argv[3], sys.argv[5])):
@@ -379,5 +359,4 @@ else
 	not_ok "profiles: text listing" "$(head -n 3 "$TMP/text") $(head -n 1 "$TMP/err")"
 fi
 
-echo "RESULT: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+finish

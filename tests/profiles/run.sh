@@ -33,26 +33,9 @@ CORPUS=tests/profiles
 # Built-in profiles come from this tree, whatever is installed.
 export XDP_REFLECTOR_PROFILE_DIR=${XDP_REFLECTOR_PROFILE_DIR:-$ROOT/policies}
 
-passed=0
-failed=0
-skipped=0
+. tests/lib.sh # ok, not_ok, skip, finish
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-
-ok() {
-	echo "ok - $1"
-	passed=$((passed + 1))
-}
-
-not_ok() {
-	echo "not ok - $1"
-	shift
-	local why
-	for why in "$@"; do
-		echo "#   $why"
-	done
-	failed=$((failed + 1))
-}
 
 directive() { # FILE NAME: first value of "# NAME: value"
 	sed -n "s/^# $2: //p" "$1" | head -n 1
@@ -90,7 +73,7 @@ expect_error() {
 
 if [ ! -x "$XR_BIN" ]; then
 	not_ok "binary $XR_BIN exists" "build it with make, or set XR_BIN"
-	echo "RESULT: $passed passed, $failed failed, $skipped skipped"
+	finish
 	exit 1
 fi
 
@@ -119,16 +102,13 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 R = j["rules"]
 
-
 def rule(proto, port):
     return next((r for r in R if r["protocol"] == proto
                  and r["first_port"] <= port <= r["last_port"]), None)
 
-
 def spans(proto):
     return [(r["first_port"], r["last_port"]) for r in R
             if r["protocol"] == proto]
-
 
 bad = 0
 for expr in open(sys.argv[2], encoding="utf-8").read().splitlines():
@@ -277,5 +257,4 @@ else
 	not_ok "policies/README.md: the complete example" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
 fi
 
-echo "RESULT: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+finish
