@@ -231,7 +231,10 @@ int xdp_reflector(struct xdp_md *ctx)
 
 /*
  * Egress half of the reply check: remember the flows the host opens
- * (reply.h). Attached as a TC filter on the same interface; never drops.
+ * (reply.h). Attached on the interface's egress (tcx, or a clsact filter
+ * on older kernels); never drops, and returns TC_ACT_UNSPEC (TCX_NEXT):
+ * TC_ACT_OK would end the chain, and a CNI, shaper or monitor attached
+ * after us would never see the packet.
  */
 SEC("tc")
 int xr_egress(struct __sk_buff *skb)
@@ -246,17 +249,17 @@ int xr_egress(struct __sk_buff *skb)
 	/* The parser reads the linear part only: make the headers linear. */
 	if (linear < 128 && skb->len > linear) {
 		if (bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128))
-			return TC_ACT_OK;
+			return TC_ACT_UNSPEC;
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
 	}
 	gen = xr_config.active_gen & 1;
 	cp = &xr_config.gen[gen];
 	if (!cp->replies || xr_parse(data, data_end, &pkt) != XR_KIND_L4)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	xr_flow_record(&pkt, cp,
 		       xr_port(xr_port_key(gen, pkt.proto, bpf_ntohs(pkt.sport))));
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "GPL";

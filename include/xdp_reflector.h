@@ -104,12 +104,14 @@ struct xr_class_policy {
 	__u8 drop_frags; /* drop every IP fragment, first ones included */
 	__u8 other_ip_pass; /* default for IP protocols other than TCP/UDP/ICMP */
 	__u8 replies; /* pass replies to connections the host opened */
+	__u8 icmp_info_pass; /* pass informational ICMP (timestamp, node info...) */
+	__u8 pad[3];
 	__u32 reply_tcp_secs;
 	__u32 reply_udp_secs;
 	__u32 reply_closed_secs;
 	__u64 other_ip_allow[4]; /* bitmap of IP protocol numbers always passed */
 };
-_Static_assert(sizeof(struct xr_class_policy) == 48, "xr_class_policy layout");
+_Static_assert(sizeof(struct xr_class_policy) == 56, "xr_class_policy layout");
 
 /* The single value of xr_config (key 0). */
 struct xr_config {
@@ -117,7 +119,7 @@ struct xr_config {
 	__u32 pad;
 	struct xr_class_policy gen[XR_GENS];
 };
-_Static_assert(sizeof(struct xr_config) == 104, "xr_config layout");
+_Static_assert(sizeof(struct xr_config) == 120, "xr_config layout");
 
 /* Classes of packets not judged by a port (keys of xr_class_stats). */
 enum xr_class {
@@ -127,6 +129,7 @@ enum xr_class {
 	XR_CLASS_OTHER_IP, /* IP protocols other than TCP, UDP, ICMP */
 	XR_CLASS_MALFORMED, /* headers that do not parse: always dropped */
 	XR_CLASS_REPLY, /* replies to connections the host opened */
+	XR_CLASS_DHCP, /* DHCP replies to the host's client: always passed */
 	XR_CLASS_MAX,
 };
 
@@ -152,7 +155,8 @@ struct xr_flow_key {
 	__u16 local_port;
 	__u16 remote_port;
 	__u8 proto; /* XR_PROTO_* */
-	__u8 pad[3];
+	__u8 family; /* 4 or 6: a v4-mapped IPv6 packet is no IPv4 flow's reply */
+	__u8 pad[2];
 };
 _Static_assert(sizeof(struct xr_flow_key) == 40, "xr_flow_key layout");
 
@@ -251,6 +255,8 @@ struct xr_meta {
 	__u32 confirm_first_load; /* a rollback detaches rather than flips */
 	__u32 tc_hook_created; /* detach removes the clsact qdisc it added */
 	__u32 confirm_rollback_gen; /* the generation a rollback returns to */
+	__u32 seeded_flows; /* flows seeded from the host's sockets at the last load/reload */
+	__u32 pad;
 };
 
 #endif /* XDP_REFLECTOR_H */

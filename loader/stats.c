@@ -30,12 +30,14 @@ static const char *const class_keys[XR_CLASS_MAX] = {
 	[XR_CLASS_NON_IP] = "non_ip",	    [XR_CLASS_ICMP] = "icmp",
 	[XR_CLASS_FRAGMENT] = "fragment",   [XR_CLASS_OTHER_IP] = "other_ip",
 	[XR_CLASS_MALFORMED] = "malformed", [XR_CLASS_REPLY] = "reply",
+	[XR_CLASS_DHCP] = "dhcp",
 };
 
 static const char *const class_titles[XR_CLASS_MAX] = {
 	[XR_CLASS_NON_IP] = "non-IP",	    [XR_CLASS_ICMP] = "ICMP",
 	[XR_CLASS_FRAGMENT] = "fragments",  [XR_CLASS_OTHER_IP] = "other IP",
 	[XR_CLASS_MALFORMED] = "malformed", [XR_CLASS_REPLY] = "replies",
+	[XR_CLASS_DHCP] = "DHCP replies",
 };
 
 const char *xr_stats_class_key(unsigned int cls)

@@ -1631,7 +1631,7 @@ static const char *verdict_name(int v)
 }
 
 static const char *const class_names[XR_CLASS_MAX] = {
-	"non_ip", "icmp", "fragment", "other_ip", "malformed", "reply",
+	"non_ip", "icmp", "fragment", "other_ip", "malformed", "reply", "dhcp",
 };
 
 static const char *const field_names[4] = {

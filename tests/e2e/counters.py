@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 
-CLASSES = ["non_ip", "icmp", "fragment", "other_ip", "malformed", "reply"]
+CLASSES = ["non_ip", "icmp", "fragment", "other_ip", "malformed", "reply", "dhcp"]
 PROTOS = {"tcp": 0, "udp": 1}
 
 
