@@ -130,7 +130,8 @@ void xr_egress_undo(int ifindex, const char *dir, struct xr_egress *eg)
 {
 	char path[320];
 
-	if (eg->hook == XR_EGRESS_TCX && !link_pin_path(dir, path, sizeof(path)))
+	if (eg->hook == XR_EGRESS_TCX &&
+	    !link_pin_path(dir, path, sizeof(path)))
 		unlink(path);
 	xr_egress_close(eg); /* with the pin gone, the last reference */
 	if (eg->hook == XR_EGRESS_CLSACT)

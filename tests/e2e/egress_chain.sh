@@ -116,4 +116,18 @@ expect_eq "detach keeps the qdisc it did not add" "$(srv tc qdisc show dev $SRV_
 expect_eq "detach leaves the tcx programs" "$(tcx list $SRV_IF | tr '\n' ' ')" "count_egress count_egress "
 round "after a clsact detach"
 
+# ---- a load that fails after the recorder is attached takes it back --------
+# A bridge has no native XDP: the XDP attach fails after the tcx attach.
+BR=xrb$$
+if srv ip link add $BR type bridge && srv ip link set $BR up; then
+	xr load $BR reflector-caddy --mode native >/dev/null 2>&1
+	expect_eq "native XDP refused on a bridge: load exits 1" "$?" 1
+	expect_eq "...its tcx chain is empty again" "$(tcx list $BR)" ""
+	expect_eq "...no clsact qdisc, no pin dir" \
+		"$(srv tc qdisc show dev $BR | grep -c clsact) $(find "$PINS" -mindepth 1 -type d | wc -l)" "0 0"
+	srv ip link del $BR
+else
+	not_ok "create a bridge"
+fi
+
 finish

@@ -19,6 +19,12 @@
 
 #define TCX_EGRESS 47 /* enum bpf_attach_type, kernel 6.6+ UAPI */
 
+static int fail(const char *what, const char *arg)
+{
+	fprintf(stderr, "tcx: %s %s: %s\n", what, arg, strerror(errno));
+	return 1;
+}
+
 static int attach(const char *file, const char *name, int ifindex,
 		  const char *dir)
 {
@@ -29,20 +35,19 @@ static int attach(const char *file, const char *name, int ifindex,
 	int fd;
 
 	if (!obj || bpf_object__load(obj))
-		return fprintf(stderr, "tcx: cannot load %s\n", file), 1;
+		return fail("load", file);
 	prog = bpf_object__find_program_by_name(obj, name);
 	if (!prog)
-		return fprintf(stderr, "tcx: no program %s\n", name), 1;
+		return fail("no program", name);
 	fd = bpf_link_create(bpf_program__fd(prog), ifindex,
 			     (enum bpf_attach_type)TCX_EGRESS, NULL);
 	snprintf(path, sizeof(path), "%s/link", dir);
 	if (fd < 0 || bpf_obj_pin(fd, path))
-		return fprintf(stderr, "tcx: attach: %s\n", strerror(errno)), 1;
+		return fail("attach", name);
 	bpf_object__for_each_map(map, obj) {
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		if (bpf_obj_pin(bpf_map__fd(map), path))
-			return fprintf(stderr, "tcx: pin %s: %s\n", path,
-				       strerror(errno)), 1;
+			return fail("pin", path);
 	}
 	return 0;
 }
@@ -55,15 +60,14 @@ static int list(int ifindex)
 	q.prog_ids = ids;
 	q.prog_cnt = 64;
 	if (bpf_prog_query_opts(ifindex, (enum bpf_attach_type)TCX_EGRESS, &q))
-		return fprintf(stderr, "tcx: query: %s\n", strerror(errno)), 1;
+		return fail("query", "egress");
 	for (i = 0; i < q.prog_cnt; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_prog_get_fd_by_id(ids[i]);
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-			return fprintf(stderr, "tcx: prog %u: %s\n", ids[i],
-				       strerror(errno)), 1;
+			return fail("read a program of", "egress");
 		printf("%s\n", info.name);
 		close(fd);
 	}
@@ -72,12 +76,12 @@ static int list(int ifindex)
 
 int main(int argc, char **argv)
 {
-	int ifindex = argc > 2 ? (int)if_nametoindex(argv[argc == 6 ? 4 : 2]) : 0;
-
-	if (argc == 6 && !strcmp(argv[1], "attach") && ifindex)
-		return attach(argv[2], argv[3], ifindex, argv[5]);
-	if (argc == 3 && !strcmp(argv[1], "list") && ifindex)
-		return list(ifindex);
-	fprintf(stderr, "usage: tcx attach OBJ PROG IFACE DIR | tcx list IFACE\n");
+	if (argc == 6 && !strcmp(argv[1], "attach") && if_nametoindex(argv[4]))
+		return attach(argv[2], argv[3], (int)if_nametoindex(argv[4]),
+			      argv[5]);
+	if (argc == 3 && !strcmp(argv[1], "list") && if_nametoindex(argv[2]))
+		return list((int)if_nametoindex(argv[2]));
+	fprintf(stderr,
+		"usage: tcx attach OBJ PROG IFACE DIR | tcx list IFACE\n");
 	return 2;
 }
