@@ -35,6 +35,7 @@
 #define XR_MAP_FLOWS "xr_flows"
 #define XR_MAP_FLOW_PORTS "xr_flow_ports"
 #define XR_PIN_LINK "link"
+#define XR_PIN_EGRESS_LINK "egress_link" /* the tcx link of xr_egress */
 #define XR_PROG_EGRESS "xr_egress"
 #define XR_PROG_NAME "xdp_reflector"
 

@@ -18,6 +18,7 @@ struct iface_status {
 	__u32 prog_id;
 	__u32 gen;
 	struct xr_meta meta;
+	const char *egress; /* the recorder's hook: tcx or clsact */
 };
 
 static void iso_time(__u64 t, char *buf, size_t len)
@@ -47,6 +48,7 @@ static int read_status(const struct xr_opts *o, const char *iface,
 		err = xr_dp_active_gen(&m, &st->gen);
 	if (!err)
 		xr_dp_link_info(&m, &st->prog_id, &link_ifindex);
+	st->egress = xr_dp_egress_hook(&m);
 	xr_dp_close(&m);
 	if (err)
 		return err;
@@ -71,6 +73,7 @@ static void print_json(struct json *j, const struct iface_status *st)
 	json_object_start(j, NULL);
 	json_string(j, "interface", st->iface);
 	json_string(j, "mode", st->mode);
+	json_string(j, "egress", st->egress);
 	json_uint(j, "prog_id", st->prog_id);
 	json_string(j, "profile", mp->profile);
 	json_string(j, "digest", digest);
@@ -112,8 +115,8 @@ static void print_row(const struct iface_status *st)
 			snprintf(confirm, sizeof(confirm),
 				 "pending, rollback process gone");
 	}
-	printf("%-12s %-8s %-6u %-20s %016llx  %-20s %-30s %s\n", st->iface,
-	       st->mode, st->prog_id, mp->profile,
+	printf("%-12s %-8s %-6s %-6u %-20s %016llx  %-20s %-30s %s\n",
+	       st->iface, st->mode, st->egress, st->prog_id, mp->profile,
 	       (unsigned long long)mp->digest, when,
 	       mp->features[0] ? mp->features : "-", confirm);
 }
@@ -143,8 +146,8 @@ int xr_cmd_status(struct xr_opts *o)
 		json_init(&j, stdout);
 		json_array_start(&j, NULL);
 	} else {
-		printf("%-12s %-8s %-6s %-20s %-16s  %-20s %-30s %s\n",
-		       "INTERFACE", "MODE", "PROG", "PROFILE", "DIGEST",
+		printf("%-12s %-8s %-6s %-6s %-20s %-16s  %-20s %-30s %s\n",
+		       "INTERFACE", "MODE", "EGRESS", "PROG", "PROFILE", "DIGEST",
 		       "LOADED", "FEATURES", "CONFIRM");
 	}
 	if (o->iface) {
