@@ -84,6 +84,7 @@ static __always_inline int xr_is_reply(const struct xr_pkt *pkt,
 	key.local_port = bpf_htons(pkt->dport);
 	key.remote_port = pkt->sport;
 	key.proto = pkt->proto;
+	key.family = pkt->family;
 	flow = bpf_map_lookup_elem(&xr_flows, &key);
 	if (!flow)
 		return 0;
@@ -120,6 +121,7 @@ static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
 	key.local_port = pkt->sport;
 	key.remote_port = bpf_htons(pkt->dport);
 	key.proto = pkt->proto;
+	key.family = pkt->family;
 	now = bpf_ktime_get_ns();
 
 	flow = bpf_map_lookup_elem(&xr_flows, &key);

@@ -1481,6 +1481,7 @@ static int load_flows(void)
 			.local_port = htons(fr->local_port),
 			.remote_port = htons(fr->remote_port),
 			.proto = fr->proto,
+			.family = (__u8)fr->family,
 		};
 		struct xr_flow flow = {
 			.last_egress_ns = now - fr->age_secs * 1000000000ULL,
