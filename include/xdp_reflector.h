@@ -177,6 +177,8 @@ struct xr_flow {
  */
 #define XR_FLOW_CLOCK XR_STAT_KEYS
 #define XR_FLOW_PORT_SLOTS (XR_STAT_KEYS + 1)
+/* Egress writes a timestamp at most this often per flow and per port. */
+#define XR_FLOW_REFRESH_NS (100ULL * 1000 * 1000)
 
 /*
  * Where the tables live. What the packet path reads for every packet is

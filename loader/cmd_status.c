@@ -89,6 +89,7 @@ static void print_json(struct json *j, const struct iface_status *st)
 	}
 	json_array_end(j);
 	json_uint(j, "rules", mp->nrules);
+	json_uint(j, "seeded_flows", st->meta.seeded_flows);
 	json_uint(j, "loaded_at", mp->loaded_at);
 	json_string(j, "loaded", when);
 	json_bool(j, "confirm_pending", st->meta.confirm_deadline != 0);
@@ -115,10 +116,11 @@ static void print_row(const struct iface_status *st)
 			snprintf(confirm, sizeof(confirm),
 				 "pending, rollback process gone");
 	}
-	printf("%-12s %-8s %-6s %-6u %-20s %016llx  %-20s %-30s %s\n",
+	printf("%-12s %-8s %-6s %-6u %-20s %016llx  %-20s %-30s %-6u %s\n",
 	       st->iface, st->mode, st->egress, st->prog_id, mp->profile,
 	       (unsigned long long)mp->digest, when,
-	       mp->features[0] ? mp->features : "-", confirm);
+	       mp->features[0] ? mp->features : "-", st->meta.seeded_flows,
+	       confirm);
 }
 
 int xr_cmd_status(struct xr_opts *o)
@@ -146,9 +148,9 @@ int xr_cmd_status(struct xr_opts *o)
 		json_init(&j, stdout);
 		json_array_start(&j, NULL);
 	} else {
-		printf("%-12s %-8s %-6s %-6s %-20s %-16s  %-20s %-30s %s\n",
+		printf("%-12s %-8s %-6s %-6s %-20s %-16s  %-20s %-30s %-6s %s\n",
 		       "INTERFACE", "MODE", "EGRESS", "PROG", "PROFILE", "DIGEST",
-		       "LOADED", "FEATURES", "CONFIRM");
+		       "LOADED", "FEATURES", "SEEDED", "CONFIRM");
 	}
 	if (o->iface) {
 		o->json ? print_json(&j, &st) : print_row(&st);
