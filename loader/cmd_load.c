@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "iface.h"
 #include "ssh_guard.h"
 
 static const char *mode_name(int mode)
@@ -80,6 +81,15 @@ int xr_cmd_load(struct xr_opts *o)
 	if (!ifindex) {
 		fprintf(stderr, "error: no interface '%.40s' here (see `ip link`)\n",
 			o->iface);
+		goto out;
+	}
+	err = xr_iface_check_ethernet(o->iface);
+	if (err) {
+		if (err == -EINVAL)
+			rc = XR_EXIT_USAGE;
+		else
+			fprintf(stderr, "error: %s: cannot read the link type: %s\n",
+				o->iface, strerror(-err));
 		goto out;
 	}
 	err = xr_dp_query(ifindex, &other);

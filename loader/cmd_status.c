@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "iface.h"
 #include "json.h"
 
 struct iface_status {
@@ -153,7 +154,8 @@ int xr_cmd_status(struct xr_opts *o)
 	} else {
 		d = opendir(o->pin_root);
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
+			/* Only a valid interface name can be one of ours. */
+			if (xr_iface_name_rule(de->d_name))
 				continue;
 			err = read_status(o, de->d_name, &st);
 			if (err) {

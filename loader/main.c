@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "iface.h"
 
 enum opt_bit {
 	O_JSON = 1 << 0,
@@ -336,6 +337,9 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 	} else {
 		o->iface = pos[0];
 		o->profile = pos[1];
+		/* Before IFACE reaches a pin path or a syscall. */
+		if (o->iface && xr_iface_check_name(o->iface))
+			return -EINVAL;
 	}
 	return 0;
 }
