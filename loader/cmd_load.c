@@ -40,6 +40,8 @@ static int prepare(struct xr_opts *o, struct xr_policy **p)
 static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
 			   struct xr_meta *meta)
 {
+	int err;
+
 	if (!meta->confirm_deadline)
 		return 0;
 	if (xr_confirm_rollback_alive(meta)) {
@@ -51,10 +53,11 @@ static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
 	fprintf(stderr, "warning: %s: the rollback process of the last --confirm is gone; "
 			"treating that change as confirmed\n",
 		o->iface);
-	meta->confirm_deadline = 0;
-	meta->confirm_token = 0;
-	meta->confirm_pid = 0;
-	return xr_dp_write_meta(m, meta);
+	xr_confirm_clear(meta);
+	err = xr_dp_write_meta(m, meta);
+	if (!err)
+		xr_confirm_drop_restore(o->pin_root, o->iface);
+	return err;
 }
 
 static void stale_pins(const struct xr_opts *o)
@@ -234,7 +237,13 @@ out:
 int xr_cmd_detach(struct xr_opts *o)
 {
 	int lock = xr_dp_lock(o->pin_root);
-	int err = lock < 0 ? -ENOENT : xr_dp_detach(o->pin_root, o->iface);
+	int err = -ENOENT;
+
+	if (lock >= 0) {
+		/* A pending --replace --confirm's held program goes too. */
+		xr_confirm_drop_restore(o->pin_root, o->iface);
+		err = xr_dp_detach(o->pin_root, o->iface);
+	}
 
 	if (lock >= 0)
 		close(lock);

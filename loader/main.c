@@ -381,6 +381,9 @@ int main(int argc, char **argv)
 		usage_cmd(stdout, c);
 		return XR_EXIT_OK;
 	}
+	/* The --confirm rollback process (cmd_rollback.c), not a user command. */
+	if (!strcmp(argv[1], "__rollback"))
+		return xr_cmd_rollback(argc - 1, argv + 1);
 	c = find_cmd(argv[1]);
 	if (!c) {
 		fprintf(stderr, "error: unknown command '%.40s' (see `xdp-reflector --help`)\n",

@@ -108,6 +108,7 @@ refused "detach IFACE:0" "no ':'" x detach "$SRV_IF:0" --pin-dir "$A"
 refused "detach 'IFACE ' (whitespace)" "whitespace" x detach "$SRV_IF " --pin-dir "$A"
 refused "detach a 16-byte name" "at most 15 bytes" x detach 1234567890123456 --pin-dir "$A"
 refused "detach an empty name" "not empty" x detach "" --pin-dir "$A"
+refused "rollback entry point with ../a/IFACE" "no '/'" x __rollback "../a/$SRV_IF" "$B" 1 60 0
 
 # The filter is still in force and managed under A.
 run x status "$SRV_IF" --pin-dir "$A" --json
