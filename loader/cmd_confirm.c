@@ -210,7 +210,8 @@ static int start_unit(const char *iface, __u64 token, char *const rb_argv[],
 
 	unit_name(unit, sizeof(unit), iface, token);
 	snprintf(netns, sizeof(netns),
-		 "--property=NetworkNamespacePath=/proc/%d/ns/net", (int)getpid());
+		 "--property=NetworkNamespacePath=/proc/%d/ns/net",
+		 (int)getpid());
 	snprintf(desc, sizeof(desc),
 		 "--description=xdp-reflector: roll %s back unless confirmed",
 		 iface);
@@ -242,7 +243,8 @@ static int start_unit(const char *iface, __u64 token, char *const rb_argv[],
 		dup2(p[1], 2); /* its reason, for our one error line */
 		child_fds(1);
 		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run systemd-run: %s\n", strerror(errno));
+		fprintf(stderr, "cannot run systemd-run: %s\n",
+			strerror(errno));
 		_exit(127);
 	}
 	close(p[1]);
@@ -261,7 +263,8 @@ static int start_unit(const char *iface, __u64 token, char *const rb_argv[],
 		return -errno;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	snprintf(why, len, "systemd-run %s %d%s%s", WIFEXITED(status) ? "exited" : "killed by signal",
+	snprintf(why, len, "systemd-run %s %d%s%s",
+		 WIFEXITED(status) ? "exited" : "killed by signal",
 		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 		 err_line[0] ? ": " : "", err_line);
 	return -ECHILD;
@@ -353,7 +356,8 @@ static int wait_recorded(const struct xr_maps *m, __u64 token, pid_t pid,
 			return 0;
 		/* A detached process that already ended will never record. */
 		if (pid > 0 && (!xr_proc_start(pid, &running) || !running)) {
-			snprintf(why, len, "it exited at once (see the system log)");
+			snprintf(why, len,
+				 "it exited at once (see the system log)");
 			return -ECHILD;
 		}
 		if (mono_ns() > end) {
@@ -382,18 +386,20 @@ int xr_confirm_arm(const struct xr_opts *o, int first_load, __u32 rollback_gen,
 		token = mono_ns() ^ ((__u64)getpid() << 32);
 	token |= 1;
 
-	/* The rollback runs from "/" (and maybe from systemd): absolute paths. */
+	/* The rollback runs from "/", maybe under systemd: absolute paths. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0 || !realpath(o->pin_root, root)) {
 		err = -errno;
-		fprintf(stderr, "error: %s: cannot start the --confirm rollback: %s\n",
+		fprintf(stderr,
+			"error: %s: cannot start the --confirm rollback: %s\n",
 			o->iface, strerror(-err));
 		return err;
 	}
 	exe[n] = '\0';
 	err = xr_dp_open(o->pin_root, o->iface, &m);
 	if (err) {
-		fprintf(stderr, "error: %s: cannot start the --confirm rollback: %s\n",
+		fprintf(stderr,
+			"error: %s: cannot start the --confirm rollback: %s\n",
 			o->iface, strerror(-err));
 		return err;
 	}
@@ -411,17 +417,20 @@ int xr_confirm_arm(const struct xr_opts *o, int first_load, __u32 rollback_gen,
 		err = xr_confirm_pin_restore(root, o->iface, restore->prog_fd);
 		pinned = !err;
 		if (err)
-			snprintf(why, sizeof(why), "cannot pin the replaced program: %s",
+			snprintf(why, sizeof(why),
+				 "cannot pin the replaced program: %s",
 				 strerror(-err));
 	}
 	if (err)
 		goto fail;
 
-	snprintf(token_s, sizeof(token_s), "%016llx", (unsigned long long)token);
+	snprintf(token_s, sizeof(token_s), "%016llx",
+		 (unsigned long long)token);
 	snprintf(secs_s, sizeof(secs_s), "%d", o->confirm_secs);
 	snprintf(mode_s, sizeof(mode_s), "%d",
 		 restore->prog_fd >= 0 ? restore->mode : 0);
-	rb_argv[0] = exe; /* what ps shows; the exec itself is of /proc/self/exe */
+	/* What ps shows; the detached process execs /proc/self/exe. */
+	rb_argv[0] = exe;
 	rb_argv[1] = XR_ROLLBACK_CMD;
 	rb_argv[2] = (char *)o->iface;
 	rb_argv[3] = root;
@@ -433,13 +442,13 @@ int xr_confirm_arm(const struct xr_opts *o, int first_load, __u32 rollback_gen,
 	t0 = mono_ns();
 	systemd = use_systemd();
 	if (systemd && strstr(exe, " (deleted)")) {
-		snprintf(why, sizeof(why), "%.200s was replaced on disk; run the new one",
-			 exe);
+		snprintf(why, sizeof(why),
+			 "%.200s was replaced on disk; run the new one", exe);
 		err = -ENOENT;
 		goto fail;
 	}
-	err = systemd ? start_unit(o->iface, token, rb_argv, why, sizeof(why)) :
-			start_detached(rb_argv, &pid, why, sizeof(why));
+	err = systemd ? start_unit(o->iface, token, rb_argv, why, sizeof(why))
+		      : start_detached(rb_argv, &pid, why, sizeof(why));
 	if (!err)
 		err = wait_recorded(&m, token, pid, why, sizeof(why));
 	if (!err)
@@ -448,7 +457,8 @@ int xr_confirm_arm(const struct xr_opts *o, int first_load, __u32 rollback_gen,
 		goto fail;
 	if (o->verbose)
 		fprintf(stderr, "%s: rollback armed (%s, pid %u) in %.1f ms\n",
-			o->iface, systemd ? "transient systemd unit" : "detached process",
+			o->iface,
+			systemd ? "transient systemd unit" : "detached process",
 			meta.confirm_pid, (double)(mono_ns() - t0) / 1e6);
 	xr_dp_close(&m);
 	return 0;
@@ -461,7 +471,8 @@ fail:
 	}
 	if (pinned)
 		xr_confirm_drop_restore(root, o->iface);
-	fprintf(stderr, "error: %s: cannot start the --confirm rollback%s: %s\n",
+	fprintf(stderr,
+		"error: %s: cannot start the --confirm rollback%s: %s\n",
 		o->iface, systemd ? " unit" : " process",
 		why[0] ? why : strerror(-err));
 	xr_dp_close(&m);
@@ -488,7 +499,8 @@ int xr_cmd_confirm(struct xr_opts *o)
 	if (!err && !meta.confirm_deadline) {
 		xr_dp_close(&m);
 		close(lock);
-		fprintf(stderr, "error: %s: nothing is waiting for confirmation\n",
+		fprintf(stderr,
+			"error: %s: nothing is waiting for confirmation\n",
 			o->iface);
 		return XR_EXIT_RUNTIME;
 	}
@@ -514,8 +526,10 @@ int xr_cmd_confirm(struct xr_opts *o)
 		return XR_EXIT_RUNTIME;
 	}
 	if (!verified)
-		fprintf(stderr, "warning: %s: the rollback process (pid %u) was already gone; "
-				"nothing would have rolled this change back\n",
+		fprintf(stderr,
+			"warning: %s: the rollback process (pid %u) was "
+			"already gone; "
+			"nothing would have rolled this change back\n",
 			o->iface, pid);
 	printf("%s: confirmed\n", o->iface);
 	return XR_EXIT_OK;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* `--confirm SECONDS`: roll back unless `xdp-reflector confirm` runs in time. */
+/* `--confirm SECONDS`: roll back unless `xdp-reflector confirm` runs in time.
+ */
 #ifndef XR_CMD_CONFIRM_H
 #define XR_CMD_CONFIRM_H
 
@@ -16,7 +17,7 @@
 /* The XDP program a --replace load took over, to put back on rollback. */
 struct xr_restore {
 	int prog_fd; /* -1: none */
-	int mode; /* XR_MODE_* it was attached in */
+	int mode;    /* XR_MODE_* it was attached in */
 	int ifindex;
 };
 
@@ -46,7 +47,8 @@ void xr_confirm_clear(struct xr_meta *meta);
  * whether it runs (not a zombie): 0 when unreadable. */
 __u64 xr_proc_start(pid_t pid, int *running);
 
-/* The restore pin (cmd_rollback.c): pin program FD; remove the pin. */
+/* The restore pin (cmd_rollback.c): pin program FD; remove the pin, and
+ * the pin directory if that was its last entry (after a detach). */
 int xr_confirm_pin_restore(const char *root, const char *iface, int fd);
 void xr_confirm_drop_restore(const char *root, const char *iface);
 

@@ -240,9 +240,10 @@ int xr_cmd_detach(struct xr_opts *o)
 	int err = -ENOENT;
 
 	if (lock >= 0) {
-		/* A pending --replace --confirm's held program goes too. */
-		xr_confirm_drop_restore(o->pin_root, o->iface);
 		err = xr_dp_detach(o->pin_root, o->iface);
+		/* A pending --replace --confirm's held program goes too. */
+		if (!err)
+			xr_confirm_drop_restore(o->pin_root, o->iface);
 	}
 
 	if (lock >= 0)

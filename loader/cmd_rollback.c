@@ -65,8 +65,12 @@ void xr_confirm_drop_restore(const char *root, const char *iface)
 {
 	char path[320];
 
-	if (!restore_path(root, iface, path, sizeof(path)))
-		unlink(path);
+	if (restore_path(root, iface, path, sizeof(path)))
+		return;
+	unlink(path);
+	/* After a detach it was the last entry: the directory goes too. */
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
 }
 
 /*
@@ -92,8 +96,8 @@ static int record_self(const char *root, const char *iface, __u64 token,
 		meta.confirm_deadline = (__u64)time(NULL) + secs;
 		meta.confirm_pid = (__u32)getpid();
 		meta.confirm_pid_start = xr_proc_start(getpid(), &running);
-		err = meta.confirm_pid_start ? xr_dp_write_meta(&m, &meta) :
-					       -ESRCH;
+		err = meta.confirm_pid_start ? xr_dp_write_meta(&m, &meta)
+					     : -ESRCH;
 	}
 	xr_dp_close(&m);
 	return err;
@@ -126,18 +130,25 @@ static void rollback(const char *root, const char *iface, __u64 token,
 	}
 	if (meta.confirm_first_load) {
 		xr_dp_close(&m);
-		if (restore_mode && !restore_path(root, iface, path, sizeof(path)))
+		if (restore_mode &&
+		    !restore_path(root, iface, path, sizeof(path)))
 			fd = bpf_obj_get(path);
-		xr_confirm_drop_restore(root, iface);
-		xr_dp_detach(root, iface);
+		if (xr_dp_detach(root, iface))
+			syslog(LOG_ERR, "%s: rollback: detach failed", iface);
+		else
+			xr_confirm_drop_restore(root, iface);
 		/* The program --replace took over goes back where it was. */
 		if (restore_mode &&
-		    (fd < 0 || xr_dp_reattach((int)meta.ifindex, fd, restore_mode)))
-			syslog(LOG_ERR, "%s: could not put the replaced XDP program back",
+		    (fd < 0 ||
+		     xr_dp_reattach((int)meta.ifindex, fd, restore_mode)))
+			syslog(LOG_ERR,
+			       "%s: could not put the replaced XDP program "
+			       "back",
 			       iface);
 		if (fd >= 0)
 			close(fd);
-		syslog(LOG_WARNING, "%s: not confirmed in time: detached", iface);
+		syslog(LOG_WARNING, "%s: not confirmed in time: detached",
+		       iface);
 		goto out;
 	}
 	xr_confirm_clear(&meta);
@@ -177,7 +188,9 @@ int xr_cmd_rollback(int argc, char **argv)
 	long mode;
 
 	if (argc != 6) {
-		fprintf(stderr, "error: %s is started by load or reload --confirm, not by hand\n",
+		fprintf(stderr,
+			"error: %s is started by load or reload --confirm, not "
+			"by hand\n",
 			XR_ROLLBACK_CMD);
 		return XR_EXIT_USAGE;
 	}
@@ -192,14 +205,17 @@ int xr_cmd_rollback(int argc, char **argv)
 	if (errno || *end1 || *end2 || *end3 || !token || !secs ||
 	    secs > 86400 || root[0] != '/' ||
 	    (mode != 0 && mode != XR_MODE_NATIVE && mode != XR_MODE_GENERIC)) {
-		fprintf(stderr, "error: %s: bad arguments (IFACE ROOT TOKEN SECONDS MODE)\n",
+		fprintf(stderr,
+			"error: %s: bad arguments (IFACE ROOT TOKEN SECONDS "
+			"MODE)\n",
 			XR_ROLLBACK_CMD);
 		return XR_EXIT_USAGE;
 	}
 	signal(SIGHUP, SIG_IGN);
 	openlog("xdp-reflector", LOG_PID, LOG_DAEMON);
 	if (record_self(root, iface, token, secs, &until)) {
-		syslog(LOG_ERR, "%s: rollback: not the pending confirmation; exiting",
+		syslog(LOG_ERR,
+		       "%s: rollback: not the pending confirmation; exiting",
 		       iface);
 		return XR_EXIT_RUNTIME;
 	}
