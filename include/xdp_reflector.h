@@ -260,6 +260,9 @@ struct xr_meta {
 	__u32 confirm_rollback_gen; /* the generation a rollback returns to */
 	__u32 seeded_flows; /* flows seeded from the host's sockets at the last load/reload */
 	__u32 pad;
+	/* confirm_pid's start time (/proc/PID/stat field 22): a PID that now
+	 * has another start time is another process, never the rollback. */
+	__u64 confirm_pid_start;
 };
 
 #endif /* XDP_REFLECTOR_H */

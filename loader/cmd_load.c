@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "iface.h"
 #include "seed.h"
 #include "ssh_guard.h"
 
@@ -40,6 +41,8 @@ static int prepare(struct xr_opts *o, struct xr_policy **p)
 static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
 			   struct xr_meta *meta)
 {
+	int err;
+
 	if (!meta->confirm_deadline)
 		return 0;
 	if (xr_confirm_rollback_alive(meta)) {
@@ -51,10 +54,11 @@ static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
 	fprintf(stderr, "warning: %s: the rollback process of the last --confirm is gone; "
 			"treating that change as confirmed\n",
 		o->iface);
-	meta->confirm_deadline = 0;
-	meta->confirm_token = 0;
-	meta->confirm_pid = 0;
-	return xr_dp_write_meta(m, meta);
+	xr_confirm_clear(meta);
+	err = xr_dp_write_meta(m, meta);
+	if (!err)
+		xr_confirm_drop_restore(o->pin_root, o->iface);
+	return err;
 }
 
 static void stale_pins(const struct xr_opts *o)
@@ -82,6 +86,15 @@ int xr_cmd_load(struct xr_opts *o)
 	if (!ifindex) {
 		fprintf(stderr, "error: no interface '%.40s' here (see `ip link`)\n",
 			o->iface);
+		goto out;
+	}
+	err = xr_iface_check_ethernet(o->iface);
+	if (err) {
+		if (err == -EINVAL)
+			rc = XR_EXIT_USAGE;
+		else
+			fprintf(stderr, "error: %s: cannot read the link type: %s\n",
+				o->iface, strerror(-err));
 		goto out;
 	}
 	err = xr_dp_query(ifindex, &other);
@@ -250,7 +263,14 @@ out:
 int xr_cmd_detach(struct xr_opts *o)
 {
 	int lock = xr_dp_lock(o->pin_root);
-	int err = lock < 0 ? -ENOENT : xr_dp_detach(o->pin_root, o->iface);
+	int err = -ENOENT;
+
+	if (lock >= 0) {
+		err = xr_dp_detach(o->pin_root, o->iface);
+		/* A pending --replace --confirm's held program goes too. */
+		if (!err)
+			xr_confirm_drop_restore(o->pin_root, o->iface);
+	}
 
 	if (lock >= 0)
 		close(lock);

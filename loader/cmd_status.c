@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "iface.h"
 #include "json.h"
 
 struct iface_status {
@@ -158,7 +159,10 @@ int xr_cmd_status(struct xr_opts *o)
 	} else {
 		d = opendir(o->pin_root);
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
+			/* Only a directory with a valid interface name can be
+			 * ours (a bpffs root also holds maps.debug, progs.debug). */
+			if (xr_iface_name_rule(de->d_name) ||
+			    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 				continue;
 			err = read_status(o, de->d_name, &st);
 			if (err) {
