@@ -200,7 +200,12 @@ static __always_inline int xr_parse_ipv4(const void *l3, const void *data,
 			return XR_KIND_MALFORMED;
 		proto = ((const __u8 *)l4)[0];
 		l4 += ((__u32)((const __u8 *)l4)[1] + 2) * 4;
-		if (l4 > data_end || l4 > pkt->ip_limit)
+		/*
+		 * One AH: a second one would pose as "another protocol"
+		 * that allow_protocols may pass, with a port under it.
+		 */
+		if (l4 > data_end || l4 > pkt->ip_limit ||
+		    proto == XR_IPPROTO_AH)
 			return XR_KIND_MALFORMED;
 	}
 	return xr_parse_l4(l4, data_end, proto, pkt);

@@ -123,8 +123,10 @@ static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
 	    (pkt->tcp_flags & (XR_TCP_FIN | XR_TCP_RST)))
 		closing = 1;
 
+	/* An opening SYN: no ACK, and no FIN or RST riding on it. */
 	syn = pkt->proto == XR_PROTO_TCP &&
-	      (pkt->tcp_flags & (XR_TCP_SYN | XR_TCP_ACK)) == XR_TCP_SYN;
+	      (pkt->tcp_flags & (XR_TCP_SYN | XR_TCP_ACK | XR_TCP_FIN |
+				 XR_TCP_RST)) == XR_TCP_SYN;
 	xr_addr16(key.local, pkt, 1);
 	xr_addr16(key.remote, pkt, 0);
 	key.local_port = pkt->sport;

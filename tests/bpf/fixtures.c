@@ -180,7 +180,7 @@ struct pkt_spec {
 	__u16 ethertype; /* family 0 only: ETH_P_ARP_ or ETH_P_LLDP_ */
 	const char *src; /* source address; a default per family */
 	const char *dst; /* destination address; a default per family */
-	int ah4; /* IPv4: an authentication header before the L4 header */
+	int ah4; /* IPv4: this many authentication headers before the L4 header */
 	int ip_opt_words; /* IPv4 options, 32-bit words: IHL = 5 + this */
 	__u16 frag_off; /* IPv4, host order: IP_MF | IP_DF | offset in 8 bytes */
 	__u8 ext[EXT_LIST_MAX]; /* IPv6 extension headers, EXT_END-terminated */
@@ -375,10 +375,12 @@ static void build_ipv4(const struct pkt_spec *s, struct frame *f)
 
 		put(f, &opt, 1);
 	}
-	if (s->ah4) {
+	for (i = 0; i < (size_t)s->ah4; i++) {
 		/* next header, length (24 bytes: (4 + 2) * 4), SPI, seq, ICV */
 		__u8 ah[24] = { s->l4, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
 
+		if (i + 1 < (size_t)s->ah4)
+			ah[0] = XR_IPPROTO_AH;
 		put(f, ah, sizeof(ah));
 	}
 }
@@ -1005,6 +1007,9 @@ static const struct row rows[] = {
 	{ .name = "v6 AH then icmp6 node information dropped as informational",
 	  .pkt = { ICMP6(139), EXTS(EXT_AH) },
 	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "v4 AH under AH to udp 6379: malformed, even with ah allowed",
+	  .pkt = { UDP4(6379), .ah4 = 2 }, .tweak = { .allow_proto = 51 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
 	{ .name = "v4 AH cut short: malformed",
 	  .pkt = { TCP4(443), .ah4 = 1, .mangle = cut_ah4 },
 	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
@@ -2023,6 +2028,10 @@ static const struct egress_row egress_rows[] = {
 	{ "egress: an ACK with data of an older session creates nothing",
 	  { TCP6(40999), .sport = 50005, .tcp_flags = HOST_ACK, .payload = 100 },
 	  {}, 0, 0 },
+	{ "egress: a SYN+RST the host sends creates nothing",
+	  { TCP4(40999), .sport = 50012, .tcp_flags = 0x06 }, {}, 0, 0 },
+	{ "egress: a SYN+FIN the host sends creates nothing",
+	  { TCP6(40999), .sport = 50013, .tcp_flags = 0x03 }, {}, 0, 0 },
 	{ "egress: a FIN the host sends creates nothing",
 	  { TCP4(40999), .sport = 50006, .tcp_flags = HOST_FIN }, {}, 0, 0 },
 	{ "egress: a v4 UDP datagram opens its reverse tuple",
