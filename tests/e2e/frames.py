@@ -463,6 +463,234 @@ def teardown(a):
     return 0
 
 
+class IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+class MsgHdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(IoVec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+
+
+class MMsgHdr(ctypes.Structure):
+    _fields_ = [("hdr", MsgHdr), ("len", ctypes.c_uint)]
+
+
+SCAN_VARIANTS = [("untagged", ""), ("1 tag", "8100:0"), ("3 tags", "88a8:0/8100:0/8100:0"),
+                 ("first fragment", "")]
+SCAN_SPORT = 20000  # + variant * 4 + (family == 6) * 2 + (udp): who a frame was
+
+
+def ranges(ports):
+    out, start, prev = [], None, None
+    for p in sorted(ports) + [None]:
+        if start is None:
+            start = prev = p
+        elif p is not None and p == prev + 1:
+            prev = p
+        else:
+            out.append(str(start) if start == prev else "%d-%d" % (start, prev))
+            start = prev = p
+    return ",".join(out)
+
+
+def scan(a):
+    """Every TCP (SYN) and UDP port 1-65535, v4 and v6, in SCAN_VARIANTS,
+    from the client namespace in batches of sendmmsg; the oracle is the
+    server namespace's AF_PACKET tap: which ports got past XDP. Before it,
+    the host itself opens a UDP flow and a TCP connection (the only flows
+    it initiates). Prints one JSON object."""
+    batch = 256
+    udp_listen, tcp_listen = (44250, 40000), (443, 6379)
+
+    def server_side():
+        tap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        tap.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
+        tap.bind((a.srv_if, 0))
+        tap.setblocking(False)
+        us = {}
+        for p in udp_listen:
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+            s.bind(("::", p))
+            s.setblocking(False)
+            us[s] = p
+        ts = []
+        for p in tcp_listen:
+            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.bind(("::", p))
+            s.listen(4096)
+            ts.append(s)
+        hu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        hu.bind((a.srv4, 40500))
+        ht = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ht.bind((a.srv4, 40501))
+        return tap, us, ts, hu, ht, mac_of(a.srv_if)
+
+    def client_side():
+        tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        tx.bind((a.cli_if, 0))
+        lu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        lu.bind((a.cli4, 5399))
+        lt = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lt.bind((a.cli4, 8095))
+        lt.listen(4)
+        return tx, lu, lt, mac_of(a.cli_if)
+
+    tap, us, ts, hu, ht, srv_mac = in_ns(a.srv_ns, server_side)
+    tx, lu, lt, cli_mac = in_ns(a.cli_ns, client_side)
+    macs = {"srv": srv_mac, "cli": cli_mac}
+    addrs = {"srv4": a.srv4, "srv6": a.srv6, "cli4": a.cli4, "cli6": a.cli6}
+    out = {}
+    # The host's own flows: a UDP query and a TCP connection, answered.
+    hu.sendto(b"q", (a.cli4, 5399))
+    lu.settimeout(5)
+    _, peer = lu.recvfrom(10)
+    lu.sendto(b"a", peer)
+    hu.settimeout(5)
+    out["host_udp_answered"] = hu.recv(10) == b"a"
+    ht.settimeout(5)
+    ht.connect((a.cli4, 8095))
+    conn, _ = lt.accept()
+    out["host_tcp_connected"] = True
+
+    seen = {}  # (variant, fam, proto) -> set of ports past XDP
+    answered = {}  # (variant, fam) -> SYN-ACKs from 443 to the scanner
+    rx_total = [0]
+    last_seen = [False]
+
+    def drain():
+        while True:
+            try:
+                f, addr = tap.recvfrom(2048)
+            except BlockingIOError:
+                return
+            fam, off = l3_of(f)
+            if not fam:
+                continue
+            if fam == 4:
+                proto, l4 = f[off + 9], off + (f[off] & 15) * 4
+                if struct.unpack_from("!H", f, off + 6)[0] & 0x1FFF:
+                    continue
+            else:
+                proto, l4 = f[off + 6], off + 40
+                if proto == 44:
+                    proto, l4 = f[l4], l4 + 8
+            if proto not in (6, 17) or len(f) < l4 + (20 if proto == 6 else 8):
+                continue
+            sport, dport = struct.unpack_from("!HH", f, l4)
+            if addr[2] == PACKET_OUTGOING:
+                v = dport - SCAN_SPORT
+                if proto == 6 and 0 <= v < 16 and sport == 443 and f[l4 + 13] & 0x12 == 0x12:
+                    answered[(v >> 2, v >> 1 & 1)] = answered.get((v >> 2, v >> 1 & 1), 0) + 1
+                continue
+            if sport == 29999 and MARK in f:
+                last_seen[0] = True
+            v = sport - SCAN_SPORT
+            # The scanner's kernel resets the SYN-ACKs it gets: not our frames.
+            if 0 <= v < 16 and (proto == 17 or f[l4 + 13] & 2):
+                rx_total[0] += 1
+                seen.setdefault((v >> 2, v >> 1 & 1, v & 1), set()).add(dport)
+
+    buf_iov = (IoVec * batch)()
+    mm = (MMsgHdr * batch)()
+    start = time.monotonic()
+    deadline = start + a.timeout
+    sent = 0
+    for vi, (vname, tags) in enumerate(SCAN_VARIANTS):
+        for fi, fam in enumerate((4, 6)):
+            for pi, l4 in enumerate(("tcp", "udp")):
+                sport = SCAN_SPORT + vi * 4 + fi * 2 + pi
+                spec = f"fam={fam},l4={l4},sport={sport},dport=0,tags={tags}"
+                if vname == "first fragment":
+                    spec += ",frag4=0:1" if fam == 4 else ",ext=frag:0:1"
+                sp = parse_spec(spec, 0)
+                tmpl = build(sp, 0, 0, macs, addrs)
+                _, l3off = l3_of(tmpl)
+                l4off = l3off + (20 if fam == 4 else 40 + (8 if vname == "first fragment" else 0))
+                coff = l4off + (16 if l4 == "tcp" else 6)
+                # The checksum without the port: each frame adds its port.
+                base = (~struct.unpack_from("!H", tmpl, coff)[0]) & 0xFFFF
+                L = len(tmpl)
+                buf = ctypes.create_string_buffer(tmpl * batch, L * batch)
+                addr0 = ctypes.addressof(buf)
+                for i in range(batch):
+                    buf_iov[i].base = addr0 + i * L
+                    buf_iov[i].len = L
+                    mm[i].hdr.iov = ctypes.pointer(buf_iov[i])
+                    mm[i].hdr.iovlen = 1
+                mv = memoryview(buf).cast("B")
+                port = 1
+                while port <= 65535:
+                    n = min(batch, 65536 - port)
+                    for i in range(n):
+                        p = port + i
+                        x = base + p
+                        x = (x & 0xFFFF) + (x >> 16)
+                        x = (~((x & 0xFFFF) + (x >> 16))) & 0xFFFF
+                        o = i * L
+                        struct.pack_into("!H", mv, o + l4off + 2, p)
+                        if x == 0 and l4 == "udp":
+                            x = 0xFFFF  # UDP's "no checksum" value is not ours
+                        struct.pack_into("!H", mv, o + coff, x)
+                    done = 0
+                    while done < n:
+                        k = libc.sendmmsg(tx.fileno(), ctypes.byref(mm, done * ctypes.sizeof(MMsgHdr)),
+                                          n - done, 0)
+                        if k < 0:
+                            e = ctypes.get_errno()
+                            if e not in (errno.ENOBUFS, errno.EAGAIN) or time.monotonic() > deadline:
+                                raise OSError(e, os.strerror(e))
+                            drain()
+                            time.sleep(0.0002)
+                            continue
+                        done += k
+                    sent += n
+                    port += n
+                    drain()
+    out["sent"] = sent
+    out["send_seconds"] = round(time.monotonic() - start, 1)
+    # The last frame: once the tap saw it, every earlier one was judged.
+    last = parse_spec("dport=44250,sport=29999", 0)
+    tx.send(build(last, 0, 0, macs, addrs))
+    while time.monotonic() < deadline and not last_seen[0]:
+        select.select([tap], [], [], 0.05)
+        drain()
+    got_last = last_seen[0]
+    out["last_frame_seen"] = got_last
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:
+        select.select([tap], [], [], 0.05)
+        drain()
+    received = {}
+    for s, p in us.items():
+        while True:
+            try:
+                _, peer = s.recvfrom(2048)
+                if SCAN_SPORT <= peer[1] < SCAN_SPORT + 16:
+                    received[p] = received.get(p, 0) + 1
+            except BlockingIOError:
+                break
+    for vi, (vname, _) in enumerate(SCAN_VARIANTS):
+        for fi, fam in enumerate((4, 6)):
+            for pi, l4 in enumerate(("tcp", "udp")):
+                ports = seen.get((vi, fi, pi), set())
+                out["v%d %s %s" % (fam, l4, vname)] = ranges(ports)
+            out["v%d synack-443 %s" % (fam, vname)] = answered.get((vi, fi), 0)
+    out["seen_frames"] = rx_total[0]
+    out["listener 44250/udp"] = received.get(44250, 0)
+    out["listener 40000/udp"] = received.get(40000, 0)
+    out["total_seconds"] = round(time.monotonic() - start, 1)
+    conn.close()
+    print(json.dumps(out))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -477,7 +705,9 @@ def main():
     t = sub.add_parser("teardown")
     t.add_argument("--wait", type=float, default=5.0)
     t.add_argument("--recv-timeout", type=float, default=3.0)
-    for q in (p, t):
+    c = sub.add_parser("scan")
+    c.add_argument("--timeout", type=float, default=50.0)
+    for q in (p, t, c):
         q.add_argument("--srv-ns", required=True)
         q.add_argument("--cli-ns", required=True)
         q.add_argument("--srv-if", required=True)
@@ -487,7 +717,7 @@ def main():
         q.add_argument("--cli4", required=True)
         q.add_argument("--cli6", required=True)
     a = ap.parse_args()
-    return {"run": run, "flows": flows, "teardown": teardown}[a.cmd](a)
+    return {"run": run, "flows": flows, "teardown": teardown, "scan": scan}[a.cmd](a)
 
 
 if __name__ == "__main__":
