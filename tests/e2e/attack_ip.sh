@@ -32,7 +32,7 @@ expect_eq "fragments drop: an atomic fragment (Fragment header, M=0) to 44250 is
 	"$(r af1 received) $(r af1 seen)" "0 0"
 expect_eq "fragments drop: a Fragment header after a destination option is dropped" "$(r afd seen)" 0
 expect_eq "fragments drop attack: two Fragment headers (first says M=1) never pass" "$(r af2 seen)" 0
-expect_eq "fragments drop attack: two Fragment headers to closed 6379 never pass" "$(r af2c seen)" 0
+expect_eq "fragments drop: two Fragment headers to closed 6379 never pass" "$(r af2c seen)" 0
 expect_eq "fragments drop: counted as fragment or malformed" \
 	$(($(counter class fragment drop_packets) - f0 + $(counter class malformed drop_packets) - m0)) 8
 
@@ -151,9 +151,9 @@ controls_arrived "dhcp"
 expect_eq "dhcp: v4 67->68 reaches the client port (unicast, broadcast)" "$(r dh4 received) $(r dh4b received)" "2 1"
 expect_eq "dhcp: v6 547->546 reaches the client port" "$(r dh6 received)" 2
 expect_eq "dhcp: class dhcp counted the 5 replies" $(($(counter class dhcp pass_packets) - d0)) 5
-expect_eq "dhcp attack: source port 67/547 opens no other port (6379 v4, v6)" \
+expect_eq "dhcp guard: source port 67/547 opens no other port (6379 v4, v6)" \
 	"$(r dx4 received) $(r dx6 received) $(r dx4 seen) $(r dx6 seen)" "0 0 0 0"
-expect_eq "dhcp attack: 68->5432, 546->40000, 67->546, 547->68 dropped" \
+expect_eq "dhcp guard: 68->5432, 546->40000, 67->546, 547->68 dropped" \
 	"$(r dx4b seen) $(r dx6b seen) $(r dx4c seen) $(r dx6c seen)" "0 0 0 0"
 
 finish

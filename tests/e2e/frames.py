@@ -20,7 +20,11 @@ namespace an AF_PACKET (ETH_P_ALL) tap, which sees only what XDP passed
         rst       RSTs the server sent back on the spec's tuple
         answered  outgoing frames about the spec: its marker quoted, or an
                   ICMP reply with its identifier
-  frames.py scan ... (see scan())
+  frames.py teardown ...   spoofed RST/FIN on the host's live connections
+  frames.py scan ...       every TCP/UDP port in four encapsulations
+  frames.py flows PIN      the pinned xr_flows, one entry a line
+  (run, teardown and scan take --srv-ns --cli-ns --srv-if --cli-if
+  --srv4 --srv6 --cli4 --cli6; see each function.)
 
 SPEC: comma-separated KEY=VALUE, e.g.
   name=udp3tags,fam=4,l4=udp,dport=6379,tags=8100:0/8100:0/8100:0,count=3
