@@ -32,13 +32,13 @@ SPEC: comma-separated KEY=VALUE, e.g.
   l4        udp, tcp, icmp (default udp)
   dport     destination port; icmp=TYPE:CODE for ICMP
   sport     source port (default 31000 + the spec's index)
-  flags     TCP flags, letters of FSRPA (default S)
+  flags     TCP flags, letters of FSRPAEC (default S)
   seq, ack  TCP sequence and acknowledgement numbers
   tags      VLAN tags outermost first, TPID:VID (hex TPID)
   src, dst  IP addresses (defaults: the client's and server's)
   ext       IPv6 extension chain before L4, outermost first, '/'-separated:
             frag:OFFSET:M, dst:LEN8 (8-byte units beyond the first), hop:LEN8,
-            ah (12 bytes + 4 ICV); IPv4: ah puts an AH header under IP
+            ah (12 bytes + 4 ICV); IPv4: each ah puts an AH header under IP
   frag4     IPv4 fragment: OFFSET:MF (offset in 8-byte units)
   plen      override the IPv6 payload length
   count     frames (default 1)
@@ -110,7 +110,7 @@ def pseudo(fam, src, dst, proto, length):
             + struct.pack("!IxxxB", length, proto))
 
 
-TCP_FLAGS = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}
+TCP_FLAGS = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16, "E": 64, "C": 128}
 
 
 def l4_segment(sp, fam, src, dst, payload):
@@ -146,7 +146,7 @@ def build(sp, idx, seq, macs, addrs):
     ext = [e for e in sp.get("ext", "").split("/") if e]
     if fam == 4:
         inner, nh = seg, proto
-        if "ah" in ext:  # next header, length (words - 2), reserved, SPI, sequence, ICV
+        for _ in range(ext.count("ah")):  # next header, length (words - 2), SPI, sequence, ICV
             inner = struct.pack("!BBHII", nh, 2, 0, 0x100, 1) + b"\0" * 4 + inner
             nh = 51
         off, mf = (int(x) for x in sp.get("frag4", "0:0").split(":"))
