@@ -10,9 +10,9 @@ namespace an AF_PACKET (ETH_P_ALL) tap, which sees only what XDP passed
 (and what the server sends), plus real UDP/TCP listeners.
 
   frames.py run SPEC... [--udp-listen P,..] [--tcp-listen P,..]
-      send every SPEC's frames, then wait until every control spec (ctl=1)
-      was seen past XDP (and received, when it goes to a UDP listener),
-      then print one JSON object per spec:
+      send every SPEC's frames, the controls (ctl=1) last, then wait until
+      every control was seen past XDP (and received, when it goes to a UDP
+      listener), then print one JSON object per spec:
         sent      frames sent
         seen      inbound frames carrying the spec's marker seen past XDP
         received  datagrams with the marker read by a UDP listener
@@ -329,7 +329,9 @@ def run(a):
                         res[i]["received"] += 1
 
     deadline = time.monotonic() + a.timeout
-    for i, sp in enumerate(specs):
+    # Controls go last: the server's veth hands frames to XDP and the stack
+    # in order, so once they were seen every earlier frame was judged.
+    for i, sp in sorted(enumerate(specs), key=lambda x: x[1].get("ctl") == "1"):
         frames = [build(sp, i, n, macs, addrs) for n in range(int(sp.get("count", 1)))]
         res[i]["sent"] = sendall(tap if sp.get("dir") == "out" else tx, frames, deadline)
         drain()
