@@ -134,12 +134,10 @@ static void check_table(const struct xr_policy *p)
 	       p->classes.drop_frags ? "drop" : "pass",
 	       p->classes.other_ip_pass ? "pass" : "drop",
 	       p->classes.replies ? "pass" : "drop");
-#ifdef XR_HAVE_REPLY_TIMEOUTS
 	if (p->classes.replies)
 		printf(" (tcp %us, udp %us, closed %us)",
 		       p->classes.reply_tcp_secs, p->classes.reply_udp_secs,
 		       p->classes.reply_closed_secs);
-#endif
 	printf("\n");
 	{
 		char list[1024];

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "schema.h"
 
 enum opt_bit {
 	O_JSON = 1 << 0,
@@ -134,6 +135,8 @@ static void usage_cmd(FILE *f, const struct cmd *c)
 		if (c->opts & opt_docs[i].bit)
 			fprintf(f, "    %-24s %s\n", opt_docs[i].usage,
 				opt_docs[i].help);
+	if (c->fn == xr_cmd_check)
+		xr_schema_help(f);
 }
 
 static void usage(FILE *f)

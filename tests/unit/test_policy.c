@@ -22,6 +22,8 @@
 
 #include "policy.h"
 #include "profile.h"
+#include "toggles.h"
+#include "yaml_doc.h" /* the file limits */
 
 static char tmpdir[256];
 
@@ -776,12 +778,7 @@ static void test_digest_known_value_for_an_empty_policy(void **state)
 	(void)state;
 	assert_non_null(p);
 	/* FNV-1a over 131072 zero port entries and the zero class bytes. */
-	for (i = 0; i < 4 * XR_PROTOS * XR_PORTS_PER_PROTO + 4 + 32
-#ifdef XR_HAVE_REPLY_TIMEOUTS
-				+ 12
-#endif
-	     ;
-	     i++)
+	for (i = 0; i < 4 * XR_PROTOS * XR_PORTS_PER_PROTO + 4 + 12 + 32; i++)
 		h = (h ^ 0) * 0x100000001b3ULL;
 	assert_true(xr_policy_digest(p) == h);
 	free(p);
@@ -799,11 +796,9 @@ static void test_class_defaults_and_protocol_bitmap(void **state)
 	assert_int_equal(p->classes.replies, 1);
 	assert_true(p->classes.other_ip_allow[0] == 0 &&
 		    p->classes.other_ip_allow[2] == 0);
-#ifdef XR_HAVE_REPLY_TIMEOUTS
 	assert_int_equal(p->classes.reply_tcp_secs, XR_REPLY_TCP_SECS);
 	assert_int_equal(p->classes.reply_udp_secs, XR_REPLY_UDP_SECS);
 	assert_int_equal(p->classes.reply_closed_secs, XR_REPLY_CLOSED_SECS);
-#endif
 	xr_policy_free(p);
 
 	p = build_ok("name: t\n"
