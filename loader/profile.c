@@ -36,6 +36,15 @@ static const char *found_text(const struct ynode *n, char *buf, size_t len)
 	return buf;
 }
 
+/* "'KEY' must be KIND, found ...; write" the schema's example of KEY. */
+static int wrong_kind(const struct ynode *n, enum xr_section sec,
+		      const char *key, const char *kind)
+{
+	xr_error_at(&n->loc, "'%s' must be %s, found %s; write %s", key, kind,
+		    ynode_kind_text(n), xr_schema_example(sec, key));
+	return -EINVAL;
+}
+
 #define FOUND(n) found_text((n), (char[XR_CLIP + 16]){0}, XR_CLIP + 16)
 
 /*
@@ -159,13 +168,8 @@ static int parse_sources(const struct ynode *n, struct xr_entry *e)
 	char why[256];
 	size_t i;
 
-	if (n->kind != YN_SEQ) {
-		xr_error_at(&n->loc,
-			    "'sources' must be a list, found %s; write "
-			    "sources: [192.0.2.0/24, 2001:db8::/32]",
-			    ynode_kind_text(n));
-		return -EINVAL;
-	}
+	if (n->kind != YN_SEQ)
+		return wrong_kind(n, XR_SEC_ENTRY, "sources", "a list");
 	if (!n->nkids) {
 		xr_error_at(
 			&n->loc,
@@ -449,13 +453,9 @@ static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
 {
 	size_t i, j;
 
-	if (n->kind != YN_SEQ) {
-		xr_error_at(&n->loc,
-			    "'allow_protocols' must be a list, found %s; write "
-			    "allow_protocols: [gre, esp, 132]",
-			    ynode_kind_text(n));
-		return -EINVAL;
-	}
+	if (n->kind != YN_SEQ)
+		return wrong_kind(n, XR_SEC_DEFAULTS, "allow_protocols",
+				  "a list");
 	memset(p->classes.other_ip_allow, 0, sizeof(p->classes.other_ip_allow));
 	for (i = 0; i < n->nkids; i++) {
 		const struct ynode *v = n->kids[i];
@@ -545,14 +545,9 @@ static int parse_reply_timeouts(struct xr_profile *p, const struct ynode *n)
 	size_t i;
 	int err;
 
-	if (n->kind != YN_MAP) {
-		xr_error_at(
-			&n->loc,
-			"'reply_timeouts' must be a mapping, found %s; write "
-			"reply_timeouts: {tcp: 3600, udp: 120, closed: 10}",
-			ynode_kind_text(n));
-		return -EINVAL;
-	}
+	if (n->kind != YN_MAP)
+		return wrong_kind(n, XR_SEC_DEFAULTS, "reply_timeouts",
+				  "a mapping");
 	err = xr_schema_check_keys(n, XR_SEC_TIMEOUTS);
 	if (err)
 		return err;
@@ -595,13 +590,8 @@ static int parse_defaults(struct xr_profile *p, const struct ynode *n)
 
 	if (ynode_is_null(n))
 		return 0;
-	if (n->kind != YN_MAP) {
-		xr_error_at(&n->loc,
-			    "'defaults' must be a mapping, found %s; write "
-			    "defaults: {echo_requests: pass, fragments: pass}",
-			    ynode_kind_text(n));
-		return -EINVAL;
-	}
+	if (n->kind != YN_MAP)
+		return wrong_kind(n, XR_SEC_TOP, "defaults", "a mapping");
 	err = xr_schema_check_keys(n, XR_SEC_DEFAULTS);
 	if (err)
 		return err;

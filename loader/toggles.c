@@ -64,6 +64,15 @@ static int unknown_feature(const struct xr_profile *p, const char *opt,
 	return -EINVAL;
 }
 
+/* The index of the feature NAME given to OPT, or -EINVAL (reported). */
+static int named_feature(const struct xr_profile *p, const char *opt,
+			 const char *name)
+{
+	int f = find_feature(p, name, strlen(name));
+
+	return f < 0 ? unknown_feature(p, opt, name, name, strlen(name)) : f;
+}
+
 static int add_sources(struct extra_sources *x, const struct xr_cidr *c)
 {
 	struct xr_cidr *nv = realloc(x->v, (x->n + 1) * sizeof(*nv));
@@ -88,19 +97,15 @@ static int apply_toggles(const struct xr_profile *p, const struct xr_toggles *t,
 	if (!t)
 		return 0;
 	for (i = 0; i < t->nenable; i++) {
-		f = find_feature(p, t->enable[i], strlen(t->enable[i]));
+		f = named_feature(p, "--enable", t->enable[i]);
 		if (f < 0)
-			return unknown_feature(p, "--enable", t->enable[i],
-					       t->enable[i],
-					       strlen(t->enable[i]));
+			return f;
 		on[f] = true;
 	}
 	for (i = 0; i < t->ndisable; i++) {
-		f = find_feature(p, t->disable[i], strlen(t->disable[i]));
+		f = named_feature(p, "--disable", t->disable[i]);
 		if (f < 0)
-			return unknown_feature(p, "--disable", t->disable[i],
-					       t->disable[i],
-					       strlen(t->disable[i]));
+			return f;
 		for (j = 0; j < t->nenable; j++) {
 			if (!strcmp(t->enable[j], t->disable[i])) {
 				xr_error_at(&p->features[f].loc,
