@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the profile parser (profile.c) and compiler (policy.c): port
+ * Unit tests of the profile parser (yaml_doc.c, profile.c, extends.c,
+ * overlap.c), the toggles (toggles.c) and the compiler (policy.c): port
  * and CIDR parsing, small profiles written to a temporary directory and
  * compiled with toggles, the port tables and xr_policy_allows(), extends,
  * never_expose, limits, digests and error locations.
