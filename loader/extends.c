@@ -211,6 +211,7 @@ static const struct {
 	FIELD(XR_DSET_REPLY_TCP, reply_tcp_secs),
 	FIELD(XR_DSET_REPLY_UDP, reply_udp_secs),
 	FIELD(XR_DSET_REPLY_CLOSED, reply_closed_secs),
+	FIELD(XR_DSET_ICMP_INFO, icmp_info_pass),
 };
 
 /* `defaults` field by field: SITE's where it wrote one, else BASE's. */

@@ -92,6 +92,7 @@ uint64_t xr_policy_digest(const struct xr_policy *p)
 	h = fnv1a_u64(h, p->classes.drop_frags, 1);
 	h = fnv1a_u64(h, p->classes.other_ip_pass, 1);
 	h = fnv1a_u64(h, p->classes.replies, 1);
+	h = fnv1a_u64(h, p->classes.icmp_info_pass, 1);
 	h = fnv1a_u64(h, p->classes.reply_tcp_secs, 4);
 	h = fnv1a_u64(h, p->classes.reply_udp_secs, 4);
 	h = fnv1a_u64(h, p->classes.reply_closed_secs, 4);

@@ -486,7 +486,18 @@ static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
 		    !strcasecmp(v->text, "icmpv6") || num == 1 || num == 58) {
 			xr_error_at(&v->loc,
 				    "'%s' is ICMP, which has its own rules; "
-				    "use 'echo_requests: pass' or 'drop'",
+				    "use 'echo_requests: pass' or 'drop' and "
+				    "'icmp_informational: pass' or 'drop'",
+				    XR_CLIPPED(v->text));
+			return -EINVAL;
+		}
+		/* The packet path judges what AH carries, never AH itself. */
+		if (num == 51) {
+			xr_error_at(&v->loc,
+				    "'%s' is IPsec AH, which the packet path "
+				    "looks through to judge the protocol it "
+				    "carries; list that protocol instead (esp, "
+				    "gre, ...; TCP and UDP in 'allow' entries)",
 				    XR_CLIPPED(v->text));
 			return -EINVAL;
 		}
@@ -495,7 +506,7 @@ static int parse_allow_protocols(struct xr_profile *p, const struct ynode *n)
 				&v->loc,
 				"'%s' is not an IP protocol; write a number "
 				"0-255 or one of igmp, ipip, ipv6, gre, esp, "
-				"ah, ospf, pim, vrrp, l2tp, sctp, udplite",
+				"ospf, pim, vrrp, l2tp, sctp, udplite",
 				XR_CLIPPED(v->text));
 			return -EINVAL;
 		}
@@ -575,6 +586,8 @@ static const struct {
 } pass_fields[] = {
 	{"echo_requests", offsetof(struct xr_class_policy, drop_echo), 0,
 	 XR_DSET_ECHO},
+	{"icmp_informational", offsetof(struct xr_class_policy, icmp_info_pass),
+	 1, XR_DSET_ICMP_INFO},
 	{"fragments", offsetof(struct xr_class_policy, drop_frags), 0,
 	 XR_DSET_FRAGMENTS},
 	{"other_protocols", offsetof(struct xr_class_policy, other_ip_pass), 1,

@@ -62,6 +62,7 @@ struct xr_feature {
 #define XR_DSET_REPLY_TCP (1U << 5)
 #define XR_DSET_REPLY_UDP (1U << 6)
 #define XR_DSET_REPLY_CLOSED (1U << 7)
+#define XR_DSET_ICMP_INFO (1U << 8)
 
 /* `defaults: reply_timeouts`: the longest a profile may set. */
 #define XR_REPLY_SECS_MAX (7 * 24 * 3600)

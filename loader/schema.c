@@ -67,6 +67,10 @@ static const struct xr_key keys[] = {
 
 	{SEC(DEFAULTS), "echo_requests", XR_KEY_WORD, pass_words,
 	 "echo_requests: pass", "ICMP/ICMPv6 echo requests (default pass)"},
+	{SEC(DEFAULTS), "icmp_informational", XR_KEY_WORD, pass_words,
+	 "icmp_informational: drop",
+	 "ICMP the host does not need: timestamp, address mask, node "
+	 "information, ICMPv4 redirect... (default drop)"},
 	{SEC(DEFAULTS), "fragments", XR_KEY_WORD, pass_words, "fragments: pass",
 	 "IP fragments (default pass)"},
 	{SEC(DEFAULTS), "other_protocols", XR_KEY_WORD, pass_words,
