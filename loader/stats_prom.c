@@ -111,20 +111,57 @@ static void prom_port_series(FILE *f, const char *name,
 	}
 }
 
+/* A family that comes as a packets and a bytes twin. */
+struct prom_twin {
+	const char *name[2]; /* packets, bytes */
+	const char *type;
+	const char *help[2];
+};
+
+/* The HELP and TYPE of TWIN's packets or BYTES family; returns its name. */
+static const char *prom_twin_head(FILE *f, const struct prom_twin *twin,
+				  bool bytes)
+{
+	prom_head(f, twin->name[bytes], twin->type, twin->help[bytes]);
+	return twin->name[bytes];
+}
+
+static const struct prom_twin ports_twin = {
+	{"xdp_reflector_packets_total", "xdp_reflector_bytes_total"},
+	"counter",
+	{"Packets to the ports of each rule, and to the ports no rule covers "
+	 "(port=\"other\"), by verdict.",
+	 "Bytes (Ethernet frames) to the ports of each rule, and to the ports "
+	 "no rule covers (port=\"other\"), by verdict."},
+};
+
+static const struct prom_twin classes_twin = {
+	{"xdp_reflector_class_packets_total",
+	 "xdp_reflector_class_bytes_total"},
+	"counter",
+	{"Packets not judged by a port, by class and verdict.",
+	 "Bytes (Ethernet frames) of packets not judged by a port, by class "
+	 "and "
+	 "verdict."},
+};
+
+static const struct prom_twin top_twin = {
+	{"xdp_reflector_top_dropped_packets",
+	 "xdp_reflector_top_dropped_bytes"},
+	"gauge",
+	{"Dropped packets of the most dropped destination ports since load (a "
+	 "bounded, changing set).",
+	 "Dropped bytes of the most dropped destination ports since load (a "
+	 "bounded, changing set)."},
+};
+
 static void prom_ports(FILE *f, const struct xr_stats_report *r, size_t n,
 		       bool bytes)
 {
-	const char *name = bytes ? "xdp_reflector_bytes_total"
-				 : "xdp_reflector_packets_total";
+	const char *name = prom_twin_head(f, &ports_twin, bytes);
 	char port[16];
 	size_t k, i;
 
-	prom_head(f, name, "counter",
-		  bytes ? "Bytes (Ethernet frames) to the ports of each rule, "
-			  "and to the ports no rule covers (port=\"other\"), "
-			  "by verdict."
-			: "Packets to the ports of each rule, and to the ports "
-			  "no rule covers (port=\"other\"), by verdict.");
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < r[k].nrules; i++) {
 			const struct xr_stats_row *row = &r[k].rules[i];
@@ -144,16 +181,10 @@ static void prom_ports(FILE *f, const struct xr_stats_report *r, size_t n,
 static void prom_classes(FILE *f, const struct xr_stats_report *r, size_t n,
 			 bool bytes)
 {
-	const char *name = bytes ? "xdp_reflector_class_bytes_total"
-				 : "xdp_reflector_class_packets_total";
+	const char *name = prom_twin_head(f, &classes_twin, bytes);
 	size_t k, i;
 	int v;
 
-	prom_head(
-		f, name, "counter",
-		bytes ? "Bytes (Ethernet frames) of packets not judged by a "
-			"port, by class and verdict."
-		      : "Packets not judged by a port, by class and verdict.");
 	for (k = 0; k < n; k++)
 		for (i = 0; i < XR_CLASS_MAX; i++) {
 			const struct xr_counters *c = &r[k].classes[i].total;
@@ -171,16 +202,10 @@ static void prom_classes(FILE *f, const struct xr_stats_report *r, size_t n,
 static void prom_top(FILE *f, const struct xr_stats_report *r, size_t n,
 		     bool bytes)
 {
-	const char *name = bytes ? "xdp_reflector_top_dropped_bytes"
-				 : "xdp_reflector_top_dropped_packets";
+	const char *name = prom_twin_head(f, &top_twin, bytes);
 	char port[16];
 	size_t k, i;
 
-	prom_head(f, name, "gauge",
-		  bytes ? "Dropped bytes of the most dropped destination ports "
-			  "since load (a bounded, changing set)."
-			: "Dropped packets of the most dropped destination "
-			  "ports since load (a bounded, changing set).");
 	for (k = 0; k < n; k++)
 		for (i = 0; i < r[k].ntop; i++) {
 			const struct xr_stats_row *t = &r[k].top[i];
