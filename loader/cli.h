@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "policy.h"
+#include "toggles.h"
 
 #define XR_EXIT_OK 0
 #define XR_EXIT_RUNTIME 1

@@ -46,6 +46,35 @@ static void sources_text(const struct xr_rule *r, char *buf, size_t len)
 		strcpy(buf + len - 4, "...");
 }
 
+static const char *pass_word(bool pass)
+{
+	return pass ? "pass" : "drop";
+}
+
+/* The class defaults in the words of the profile's `defaults`. */
+static void defaults_json(struct json *j, const struct xr_class_policy *c)
+{
+	int proto;
+
+	json_object_start(j, "defaults");
+	json_string(j, "echo_requests", pass_word(!c->drop_echo));
+	json_string(j, "icmp_informational", pass_word(c->icmp_info_pass));
+	json_string(j, "fragments", pass_word(!c->drop_frags));
+	json_string(j, "other_protocols", pass_word(c->other_ip_pass));
+	json_array_start(j, "allow_protocols");
+	for (proto = 0; proto < 256; proto++)
+		if (c->other_ip_allow[proto / 64] & (1ULL << (proto % 64)))
+			json_uint(j, NULL, (unsigned int)proto);
+	json_array_end(j);
+	json_bool(j, "replies", c->replies);
+	json_object_start(j, "reply_timeouts");
+	json_uint(j, "tcp", c->reply_tcp_secs);
+	json_uint(j, "udp", c->reply_udp_secs);
+	json_uint(j, "closed", c->reply_closed_secs);
+	json_object_end(j);
+	json_object_end(j);
+}
+
 static void check_json(const struct xr_policy *p)
 {
 	char cidr[INET6_ADDRSTRLEN + 8];
@@ -78,6 +107,7 @@ static void check_json(const struct xr_policy *p)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	defaults_json(&j, &p->classes);
 	json_object_end(&j);
 	json_finish(&j);
 }
@@ -134,13 +164,14 @@ static void check_table(const struct xr_policy *p)
 	       p->classes.drop_frags ? "drop" : "pass",
 	       p->classes.other_ip_pass ? "pass" : "drop",
 	       p->classes.replies ? "pass" : "drop");
-#ifdef XR_HAVE_REPLY_TIMEOUTS
 	if (p->classes.replies)
 		printf(" (tcp %us, udp %us, closed %us)",
 		       p->classes.reply_tcp_secs, p->classes.reply_udp_secs,
 		       p->classes.reply_closed_secs);
-#endif
 	printf("\n");
+	printf("informational ICMP (timestamp, node information, redirects, "
+	       "...) %s\n",
+	       p->classes.icmp_info_pass ? "pass" : "drop");
 	{
 		char list[1024];
 		size_t used = 0;

@@ -2,7 +2,8 @@
 /*
  * stats: the counters of the pinned maps, so it works for a program loaded
  * by another process and across reloads. This file reads the pins (through
- * datapath.c) and drives the refreshes; stats.c aggregates and renders.
+ * datapath.c) and drives the refreshes; stats.c aggregates, stats_table.c,
+ * stats_json.c and stats_prom.c render.
  *
  * Output for `stats IFACE`: a table, one JSON object (--json), or the
  * Prometheus text format (--prometheus). Without IFACE, every interface

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "iface.h"
+#include "schema.h"
 
 enum opt_bit {
 	O_JSON = 1 << 0,
@@ -135,6 +136,8 @@ static void usage_cmd(FILE *f, const struct cmd *c)
 		if (c->opts & opt_docs[i].bit)
 			fprintf(f, "    %-24s %s\n", opt_docs[i].usage,
 				opt_docs[i].help);
+	if (c->fn == xr_cmd_check)
+		xr_schema_help(f);
 }
 
 static void usage(FILE *f)

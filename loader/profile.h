@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Deployment profiles (policies/README.md): the YAML file as the loader
- * understands it, before toggles and compilation (policy.c).
+ * understands it, before toggles (toggles.c) and compilation (policy.c).
+ * One file is read by profile.c, found by profile_find.c, merged with the
+ * profiles it extends by extends.c and checked as a whole by overlap.c.
  *
  * Every value remembers where it was written (file, line, column), so every
  * error can point at the text to fix. Errors are reported once, through
@@ -14,25 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+#include "diag.h"
 #include "policy.h"
 
-/* Bounds on what a profile may ask of the parser. */
-#define XR_PROFILE_SIZE_MAX (1024 * 1024) /* bytes, checked before parsing */
-#define XR_ALIASES_MAX 16   /* YAML alias events per file (alias bombs) */
-#define XR_DEPTH_MAX 16	    /* nested lists and mappings */
+/* Bounds on what a profile may hold. */
 #define XR_EXTENDS_MAX 8    /* profiles in one extends chain */
 #define XR_ENTRIES_MAX 4096 /* allow entries, features' included */
 #define XR_NEVER_MAX 256    /* never_expose entries */
-#define XR_CLIP 40 /* profile text quoted in a message is clipped to this */
-
-struct xr_loc {
-	const char *file;  /* owned by the profile (xr_profile.files) */
-	unsigned int line; /* 1-based */
-	unsigned int col;  /* 1-based */
-};
-
-#define XR_PROTO_BIT(p) (1U << (p))
-#define XR_PROTO_BOTH (XR_PROTO_BIT(XR_PROTO_TCP) | XR_PROTO_BIT(XR_PROTO_UDP))
 
 /* One `allow` or `never_expose` entry, a feature's included. */
 struct xr_entry {
@@ -71,11 +62,9 @@ struct xr_feature {
 #define XR_DSET_REPLY_TCP (1U << 5)
 #define XR_DSET_REPLY_UDP (1U << 6)
 #define XR_DSET_REPLY_CLOSED (1U << 7)
+#define XR_DSET_ICMP_INFO (1U << 8)
 
-/* `defaults: reply_timeouts`, once the contract has reply timeouts. */
-#ifdef XR_REPLY_TCP_SECS
-#define XR_HAVE_REPLY_TIMEOUTS 1
-#endif
+/* `defaults: reply_timeouts`: the longest a profile may set. */
 #define XR_REPLY_SECS_MAX (7 * 24 * 3600)
 
 struct xr_remove {
@@ -115,9 +104,18 @@ struct xr_profile {
  * overlaps, never_expose). 0, -EINVAL (reported), or another -errno.
  */
 int xr_profile_load(const char *ref, struct xr_profile **out);
-/* Parse one file, without following `extends`. */
+/* Parse one file, without following `extends` (profile.c). */
 int xr_profile_parse(const char *path, struct xr_profile **out);
 void xr_profile_free(struct xr_profile *p);
+/* Does feature F of P have entries of its own? */
+bool xr_feature_has_entries(const struct xr_profile *p, size_t f);
+/* Free what an entry owns (its sources). */
+void xr_entry_release(struct xr_entry *e);
+/*
+ * Checks that need the whole merged profile, every feature included, on or
+ * off: entry overlaps (repeats are warnings) and never_expose (overlap.c).
+ */
+int xr_profile_check(const struct xr_profile *p);
 
 /*
  * Where REF is: a path (relative to the directory of FROM, or to the working
@@ -127,18 +125,13 @@ void xr_profile_free(struct xr_profile *p);
 int xr_profile_find(const char *ref, const char *from, char *path, size_t len);
 /* A built-in name rather than a path? */
 bool xr_profile_is_name(const char *ref);
-
-/*
- * "443" -> 443..443; "44200-44300" -> 44200..44300 when RANGE_OK. On error
- * returns -EINVAL and writes a message (what is wrong; what is right) to WHY.
+/* The directories searched for built-in profiles, in order (NULL-terminated).
  */
-int xr_parse_ports(const char *s, bool range_ok, uint16_t *first,
-		   uint16_t *last, char *why, size_t whylen);
-/* "10.0.0.0/8", "2001:db8::/32", "192.0.2.1" (/32), "2001:db8::1" (/128). */
-int xr_parse_cidr(const char *s, struct xr_cidr *c, char *why, size_t whylen);
-int xr_cidr_cmp(const struct xr_cidr *a, const struct xr_cidr *b);
-/* Sort and drop duplicates; returns the new count. */
-size_t xr_cidrs_normalize(struct xr_cidr *v, size_t n);
+const char *const *xr_profile_dirs(void);
+/* "reflector-caddy, reflector-direct": the built-ins, for messages. */
+void xr_profile_builtin_names(char *buf, size_t len);
+/* The searched directories joined by ", ", for messages. */
+void xr_profile_dir_list(char *buf, size_t len);
 
 /*
  * One protocol's port range of an entry, with the sources it ends up with.
@@ -158,28 +151,12 @@ struct xr_span {
 	bool dup;
 };
 int xr_spans_check(struct xr_span *spans, size_t n, bool warn);
-
-/* Error reporting: once, to stderr, and kept for tests. */
-void xr_error_at(const struct xr_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void xr_warning_at(const struct xr_loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* About a file as a whole, before it has lines: "file: error: ...". */
-void xr_error_file(const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Print (PRINT) or drop the warnings held back until the profile is good. */
-void xr_warnings_flush(bool print);
-const char *xr_last_error(void);
-const char *xr_last_warning(void);
-unsigned int xr_warning_count(void);
-/* Tests: keep messages (xr_last_error) but do not print them. */
-void xr_errors_quiet(bool quiet);
-/* Profile text for a message: clipped to XR_CLIP, non-printables as '?'. */
-const char *xr_clip(const char *s, char *buf, size_t len);
-/* "443" or "44200-44300". */
-const char *xr_ports_text(uint16_t first, uint16_t last, char *buf, size_t len);
-const char *xr_proto_name(unsigned int protos);
-/* The word of KNOWN that S looks like a typo of, or NULL. */
-const char *xr_nearest(const char *s, const char *const *known, size_t n);
+/*
+ * The spans of entry I of P (one per protocol) with SOURCES, into OUT (room
+ * for two); returns how many.
+ */
+size_t xr_entry_spans(const struct xr_profile *p, size_t i,
+		      const struct xr_cidr *sources, size_t nsources,
+		      struct xr_span *out);
 
 #endif /* XR_PROFILE_H */

@@ -2,9 +2,10 @@
 /*
  * The pure half of `stats` (no libbpf, unit-tested natively): a snapshot of
  * one interface's counters as cmd_stats.c reads them from the pins, the
- * figures aggregated from it (per rule, per port, per class, top dropped
- * ports, rates between two snapshots), and their rendering as a table,
- * JSON or the Prometheus text format.
+ * figures aggregated from it (stats.c: per rule, per port, per class, top
+ * dropped ports, rates between two snapshots), and their rendering as a
+ * table (stats_table.c), JSON (stats_json.c) or the Prometheus text format
+ * (stats_prom.c).
  */
 #ifndef XR_STATS_H
 #define XR_STATS_H
@@ -128,7 +129,7 @@ char *xr_stats_port_label(unsigned int first, unsigned int last, char *buf,
 /* Tables for one interface: rules (or ports), classes, top dropped. */
 void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 			  const struct xr_stats_opts *o);
-/* One JSON object for one interface (see stats.c for the keys). */
+/* One JSON object for one interface (see stats_json.c for the keys). */
 void xr_stats_print_json(struct json *j, const struct xr_stats_report *r,
 			 const struct xr_stats_opts *o);
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the profile parser (profile.c) and compiler (policy.c): port
+ * Unit tests of the profile parser (yaml_doc.c, profile.c, extends.c,
+ * overlap.c), the toggles (toggles.c) and the compiler (policy.c): port
  * and CIDR parsing, small profiles written to a temporary directory and
  * compiled with toggles, the port tables and xr_policy_allows(), extends,
  * never_expose, limits, digests and error locations.
@@ -22,6 +23,8 @@
 
 #include "policy.h"
 #include "profile.h"
+#include "toggles.h"
+#include "yaml_doc.h" /* the file limits */
 
 static char tmpdir[256];
 
@@ -775,13 +778,9 @@ static void test_digest_known_value_for_an_empty_policy(void **state)
 
 	(void)state;
 	assert_non_null(p);
-	/* FNV-1a over 131072 zero port entries and the zero class bytes. */
-	for (i = 0; i < 4 * XR_PROTOS * XR_PORTS_PER_PROTO + 4 + 32
-#ifdef XR_HAVE_REPLY_TIMEOUTS
-				+ 12
-#endif
-	     ;
-	     i++)
+	/* FNV-1a over 131072 zero port entries and the zero class bytes: 5
+	 * flags, 3 timeouts, the protocol bitmap. */
+	for (i = 0; i < 4 * XR_PROTOS * XR_PORTS_PER_PROTO + 5 + 12 + 32; i++)
 		h = (h ^ 0) * 0x100000001b3ULL;
 	assert_true(xr_policy_digest(p) == h);
 	free(p);
@@ -799,11 +798,9 @@ static void test_class_defaults_and_protocol_bitmap(void **state)
 	assert_int_equal(p->classes.replies, 1);
 	assert_true(p->classes.other_ip_allow[0] == 0 &&
 		    p->classes.other_ip_allow[2] == 0);
-#ifdef XR_HAVE_REPLY_TIMEOUTS
 	assert_int_equal(p->classes.reply_tcp_secs, XR_REPLY_TCP_SECS);
 	assert_int_equal(p->classes.reply_udp_secs, XR_REPLY_UDP_SECS);
 	assert_int_equal(p->classes.reply_closed_secs, XR_REPLY_CLOSED_SECS);
-#endif
 	xr_policy_free(p);
 
 	p = build_ok("name: t\n"
@@ -824,6 +821,72 @@ static void test_class_defaults_and_protocol_bitmap(void **state)
 	assert_true(p->classes.other_ip_allow[2] == (1ULL << (132 - 128)));
 	assert_true(p->classes.other_ip_allow[3] == (1ULL << 63));
 	xr_policy_free(p);
+}
+
+/* ---- informational ICMP and AH ---- */
+
+static void test_icmp_informational_compiles_into_the_class_policy(void **state)
+{
+	struct xr_policy *p;
+
+	(void)state;
+	p = build_ok("name: t\n", NULL);
+	assert_int_equal(p->classes.icmp_info_pass, 0); /* default: drop */
+	xr_policy_free(p);
+	p = build_ok("name: t\ndefaults: {icmp_informational: pass}\n", NULL);
+	assert_int_equal(p->classes.icmp_info_pass, 1);
+	/* The switch is its own: echo requests keep their default. */
+	assert_int_equal(p->classes.drop_echo, 0);
+	xr_policy_free(p);
+	p = build_ok("name: t\ndefaults: {icmp_informational: drop, "
+		     "echo_requests: drop}\n",
+		     NULL);
+	assert_int_equal(p->classes.icmp_info_pass, 0);
+	assert_int_equal(p->classes.drop_echo, 1);
+	xr_policy_free(p);
+	build_fails("name: t\ndefaults: {icmp_informational: yes}\n", NULL, 2,
+		    32, "'icmp_informational' must be one of pass, drop");
+}
+
+static void test_icmp_informational_follows_extends(void **state)
+{
+	struct xr_policy *p;
+
+	(void)state;
+	put("icmp-base.yaml", "name: icmp-base\n"
+			      "defaults: {icmp_informational: pass}\n");
+	/* Inherited when the extending profile does not write it... */
+	p = build_ok("name: t\nextends: icmp-base.yaml\n"
+		     "defaults: {fragments: drop}\n",
+		     NULL);
+	assert_int_equal(p->classes.icmp_info_pass, 1);
+	assert_int_equal(p->classes.drop_frags, 1);
+	xr_policy_free(p);
+	/* ...overridden when it does. */
+	p = build_ok("name: t\nextends: icmp-base.yaml\n"
+		     "defaults: {icmp_informational: drop}\n",
+		     NULL);
+	assert_int_equal(p->classes.icmp_info_pass, 0);
+	xr_policy_free(p);
+}
+
+static void test_icmp_informational_changes_the_digest(void **state)
+{
+	(void)state;
+	assert_true(digest_of("name: t\n", NULL) !=
+		    digest_of("name: t\ndefaults: {icmp_informational: pass}\n",
+			      NULL));
+}
+
+static void test_allow_protocols_refuses_ah(void **state)
+{
+	(void)state;
+	build_fails("name: t\ndefaults: {allow_protocols: [ah]}\n", NULL, 2, 30,
+		    "'ah' is IPsec AH, which the packet path looks through");
+	build_fails("name: t\ndefaults: {allow_protocols: [esp, 51]}\n", NULL,
+		    2, 35, "list that protocol instead");
+	build_fails("name: t\ndefaults: {allow_protocols: [AH]}\n", NULL, 2, 30,
+		    "IPsec AH");
 }
 
 /* ---- errors: located, bounded ---- */
@@ -1052,6 +1115,11 @@ int main(void)
 			test_digest_is_stable_and_sees_what_the_packet_path_sees),
 		cmocka_unit_test(test_digest_known_value_for_an_empty_policy),
 		cmocka_unit_test(test_class_defaults_and_protocol_bitmap),
+		cmocka_unit_test(
+			test_icmp_informational_compiles_into_the_class_policy),
+		cmocka_unit_test(test_icmp_informational_follows_extends),
+		cmocka_unit_test(test_icmp_informational_changes_the_digest),
+		cmocka_unit_test(test_allow_protocols_refuses_ah),
 		cmocka_unit_test(test_errors_are_located_and_helpful),
 		cmocka_unit_test(test_quoted_text_in_errors_is_clipped),
 		cmocka_unit_test(test_alias_bomb_depth_and_size_are_bounded),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Native unit tests of loader/stats.c: human units, range sums, deltas and
+ * Native unit tests of loader/stats*.c: human units, range sums, deltas and
  * rates, the top-N heap, the aggregated report, and the table, JSON and
  * Prometheus renderings (shape, bounded series, label escaping), and the
  * atomic textfile write.
