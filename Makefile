@@ -160,7 +160,8 @@ deb:
 		git ls-files -z --cached --others --exclude-standard | \
 			tar --null -T - --ignore-failed-read -cf - ; \
 	else tar -cf - --exclude=./$(OUT) . ; fi | tar -xf - -C $(DEB_OUT)/src
-	$(Q)cd $(DEB_OUT)/src && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	$(Q)cd $(DEB_OUT)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 	$(Q)ls $(DEB_OUT)/*.deb
 
 format:

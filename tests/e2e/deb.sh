@@ -217,7 +217,8 @@ UNIT=/lib/systemd/system/xdp-reflector@.service
 # package's scripts run (private bpffs, server namespace).
 unit_cmd() { # KEY IFACE
 	local line
-	line=$(sed -nE "s/^$1=//p" "$UNIT" | head -1)
+	line=$(sed -nE "s/^$1=//p" "$UNIT" 2>/dev/null | head -1)
+	[ -n "$line" ] || { echo "no $1= in $UNIT"; return 1; }
 	line=${line//%I/$2}
 	line=${line//%i/$2}
 	(
@@ -287,7 +288,7 @@ else
 fi
 seen=$(poll_stop)
 n=$(awk '{ print $1 }' <"$WORK/poll" | wc -l)
-expect_eq "upgrade: program $id1 attached at every one of $n samples" "$seen" "x$id1:$n "
+expect_eq "upgrade: program ${id1:-(none)} attached at every one of $n samples" "$seen" "x${id1:-(none)}:$n "
 check "upgrade: more than one sample taken during the upgrade" test "$n" -gt 1
 expect_eq "upgrade: xdp-reflector --version" "$(/usr/sbin/xdp-reflector --version)" "xdp-reflector $ver2"
 expect_eq "upgrade: 8888 still dropped" "$(tcp 8888)" timeout
@@ -297,7 +298,7 @@ expect_eq "upgrade: 443 still passes" "$(tcp 443)" ok
 echo 'XDP_REFLECTOR_ARGS="--disable livekit --enable dashboard --source dashboard='"$CLI4"'/32"' \
 	>"/etc/xdp-reflector/$SRV_IF.env"
 check "upgrade: unit ExecReload with the new binary" unit_cmd ExecReload "$SRV_IF"
-expect_eq "upgrade: ExecReload keeps program $id1" "$(prog_id)" "$id1"
+expect_eq "upgrade: ExecReload keeps program ${id1:-(none)}" "$(prog_id)" "${id1:-(none)}"
 expect_eq "upgrade: ExecReload opened 8888 to the client" "$(tcp 8888)" ok
 
 # ---- remove and purge ------------------------------------------------------------
