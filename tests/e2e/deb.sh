@@ -100,6 +100,7 @@ expect_eq "package: nothing under lib/bpf, no BPF object file" \
 ver2=$ver.1
 cp -a "$WORK/build/deb/src" "$WORK/src2"
 sed -i "1s/($ver)/($ver2)/" "$WORK/src2/debian/changelog"
+rm -f "$WORK/src2/debian/files" # the first build's list, with its dbgsym
 if out=$(cd "$WORK/src2" && DEB_BUILD_OPTIONS="nocheck noddebs" dpkg-buildpackage -b -nc -us -uc 2>&1); then
 	ok "rebuilt at $ver2"
 else
@@ -267,11 +268,13 @@ poll_start() {
 	# At least one sample before the change starts.
 	for _ in $(seq 200); do [ -s "$WORK/poll" ] && return; sleep 0.05; done
 }
+# Sets SEEN to "xID:COUNT" per program id seen ("x:N": no program). Not in
+# a command substitution: its subshell could not wait for the poller.
 poll_stop() {
 	touch "$WORK/stop-poll"
 	wait "$POLL_PID"
 	POLL_PID=""
-	sort "$WORK/poll" | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
+	SEEN=$(sort "$WORK/poll" | uniq -c | awk '{ printf "%s:%s ", $2, $1 }' | sed 's/ $//')
 }
 
 # Control: a detach and a load (systemctl restart) leaves a moment without a
@@ -279,8 +282,8 @@ poll_stop() {
 poll_start
 unit_cmd ExecStop "$SRV_IF" >/dev/null 2>&1
 unit_cmd ExecStart "$SRV_IF" >/dev/null 2>&1
-seen=$(poll_stop)
-check "control: the poller sees the gap of a detach and a load ($seen)" grep -q 'x:' <<<"$seen"
+poll_stop
+check "control: the poller sees the gap of a detach and a load ($SEEN)" grep -q 'x:' <<<"$SEEN"
 id1=$(prog_id)
 check "control: loaded again" test -n "$id1"
 
@@ -290,9 +293,9 @@ if out=$(in_ns dpkg -i "$DEB2" 2>&1); then
 else
 	not_ok "dpkg -i $ver2 (upgrade)" "$out"
 fi
-seen=$(poll_stop)
-n=$(awk '{ print $1 }' <"$WORK/poll" | wc -l)
-expect_eq "upgrade: program ${id1:-(none)} attached at every one of $n samples" "$seen" "x${id1:-(none)}:$n "
+poll_stop
+n=$(wc -l <"$WORK/poll")
+expect_eq "upgrade: program ${id1:-(none)} attached at every one of $n samples" "$SEEN" "x${id1:-(none)}:$n"
 check "upgrade: more than one sample taken during the upgrade" test "$n" -gt 1
 expect_eq "upgrade: xdp-reflector --version" "$(/usr/sbin/xdp-reflector --version)" "xdp-reflector $ver2"
 expect_eq "upgrade: 8888 still dropped" "$(tcp 8888)" timeout
