@@ -46,6 +46,7 @@ missing() { # names of the commands and files the suite needs that are absent
 }
 
 need_root
+trap 'rm -rf "$WORK"' EXIT
 m=$(missing)
 if [ -n "$m" ]; then
 	if [ "${CI:-}" = true ]; then not_ok "tools present (scripts/install-deps)" "missing: $m"; else skip "the Debian package" "missing: $m; run scripts/install-deps"; fi
@@ -147,7 +148,7 @@ expect_eq "installed: ExecStart runs /usr/sbin/xdp-reflector" \
 # ---- the manual page ---------------------------------------------------------
 
 expect_eq "man -w xdp-reflector" "$(man -w xdp-reflector 2>&1)" /usr/share/man/man8/xdp-reflector.8.gz
-page=$(MANWIDTH=200 MANPAGER=cat man 8 xdp-reflector 2>/dev/null | col -b)
+page=$(MANWIDTH=200 MANPAGER=cat man 8 xdp-reflector 2>/dev/null | sed 's/.\x08//g')
 cmds=$(/usr/sbin/xdp-reflector --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }')
 absent=""
 for c in $cmds; do
