@@ -8,6 +8,9 @@ DESTDIR ?=
 BINDIR := $(PREFIX)/bin
 SHAREDIR := $(PREFIX)/share/xdp-reflector
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# What `xdp-reflector --version` prints: debian/changelog's version (the
+# package's), else `git describe`, else a default.
+VERSION ?= $(or $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null),$(shell git describe --tags --always --dirty 2>/dev/null),0.0.0+unknown)
 
 OUT := build
 CLANG ?= clang
@@ -60,7 +63,7 @@ BIN := $(OUT)/xdp-reflector
 .DELETE_ON_ERROR:
 # The BPF objects are inputs of tests and benchmarks too: keep them.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test unit run demo bench install uninstall clean format
+.PHONY: all deps test unit run demo bench install uninstall clean format deb FORCE
 
 all: $(BIN) $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
@@ -78,11 +81,17 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 # Every loader object may include a skeleton: generate them first.
 $(OUT)/loader/%.o: loader/%.c $(SKELS) | $(OUT)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# Rewritten only when VERSION changes, so main.o rebuilds exactly then.
+$(OUT)/version.h: FORCE | $(OUT)/loader
+	$(Q)v='#define XR_VERSION "$(VERSION)"'; \
+		[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+$(OUT)/loader/main.o: $(OUT)/version.h
 
 $(BIN): $(LOADER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUT)/tests
 	$(call msg,TEST,$@)
@@ -143,6 +152,19 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/xdp-reflector
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	rm -rf $(DESTDIR)$(SHAREDIR)
+
+# The Debian package from a copy of the tracked tree (a clean checkout):
+# build/deb/xdp-reflector_VERSION_ARCH.deb. debian/rules says how.
+DEB_OUT := $(OUT)/deb
+deb:
+	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			tar --null -T - --ignore-failed-read -cf - ; \
+	else tar -cf - --exclude=./$(OUT) . ; fi | tar -xf - -C $(DEB_OUT)/src
+	$(Q)cd $(DEB_OUT)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	$(Q)ls $(DEB_OUT)/*.deb
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/*.h loader/*.c loader/*.h tests/*/*.c bench/*.c

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "iface.h"
 #include "schema.h"
+#include "version.h"
 
 enum opt_bit {
 	O_JSON = 1 << 0,
@@ -54,6 +55,13 @@ static const struct opt_doc opt_docs[] = {
 	{ O_JSON, "-j, --json", "JSON output" },
 };
 
+static int cmd_version(struct xr_opts *o)
+{
+	(void)o;
+	printf("xdp-reflector %s\n", XR_VERSION);
+	return XR_EXIT_OK;
+}
+
 struct cmd {
 	const char *name;
 	int (*fn)(struct xr_opts *o);
@@ -84,6 +92,8 @@ static const struct cmd cmds[] = {
 	  "list the built-in profiles" },
 	{ "demo", xr_cmd_demo, "", 0, 0, 0,
 	  "run the filter on a throwaway namespace pair" },
+	{ "version", cmd_version, "", 0, 0, 0,
+	  "print the version (also --version)" },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -371,6 +381,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return XR_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(&o);
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3) {
 			usage(stdout);
