@@ -151,13 +151,15 @@ static int seed_one(struct pass *ps, const struct xr_flow_key *key)
 	struct xr_flow flow;
 
 	if (!bpf_map_lookup_elem(ps->m->flows, key, &flow)) {
-		/* Written by this run already (the other pass, or conntrack
-		 * repeating a socket): one flow, counted once. */
-		if (flow.last_egress_ns == run->now)
+		/*
+		 * Written by this run already (the other pass, or conntrack
+		 * repeating a socket), or by the recorder since: one flow,
+		 * counted once, never made older.
+		 */
+		if (flow.last_egress_ns >= run->now)
 			return 0;
 		/* The connection lives: refresh, keep what the recorder saw. */
-		if (flow.last_egress_ns < run->now)
-			flow.last_egress_ns = run->now;
+		flow.last_egress_ns = run->now;
 	} else {
 		if (run->seeded >= XR_SEED_MAX) {
 			run->over++;
