@@ -15,6 +15,7 @@
 
 #include <bpf/bpf.h>
 
+#include "addr.h"
 #include "datapath_priv.h"
 
 static void *map_mmap(int fd, size_t entries, size_t value_size, size_t *len)
@@ -75,17 +76,12 @@ static int write_rules(const struct xr_maps *m, __u32 gen,
 static void source_key(struct xr_source_key *k, __u32 gen, __u32 rule,
 		       const struct xr_cidr *c)
 {
+	unsigned int plen;
+
 	memset(k, 0, sizeof(*k));
 	k->set = xr_source_set(gen, rule);
-	if (c->family == AF_INET) {
-		k->addr[10] = 0xff;
-		k->addr[11] = 0xff;
-		memcpy(&k->addr[12], c->addr, 4);
-		k->prefixlen = XR_SOURCE_SET_BITS + 96 + c->prefixlen;
-	} else {
-		memcpy(k->addr, c->addr, 16);
-		k->prefixlen = XR_SOURCE_SET_BITS + c->prefixlen;
-	}
+	xr_addr_to_v6(c->family, c->addr, c->prefixlen, k->addr, &plen);
+	k->prefixlen = XR_SOURCE_SET_BITS + plen;
 }
 
 /* Remove generation GEN's source entries (the trie is shared by both). */

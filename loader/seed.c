@@ -12,6 +12,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 
+#include "addr.h"
 #include "seed.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -21,12 +22,11 @@ static const __u8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 /* ADDR (FAMILY's bytes) as 16 bytes, IPv4 v4-mapped; returns 4 or 6. */
 static int addr16(__u8 *dst, int family, const __u8 *addr)
 {
-	if (family == AF_INET) {
-		memcpy(dst, v4_mapped, 12);
-		memcpy(dst + 12, addr, 4);
+	unsigned int plen;
+
+	xr_addr_to_v6(family, addr, 0, dst, &plen);
+	if (family == AF_INET)
 		return 4;
-	}
-	memcpy(dst, addr, 16);
 	/* A dual-stack socket's v4-mapped peer is reached over IPv4. */
 	return memcmp(addr, v4_mapped, 12) ? 6 : 4;
 }
