@@ -132,18 +132,29 @@ extends: reflector-caddy
 defaults:
   allow_protocols: [ah]
 YAML
-check "reload: allow_protocols [ah]" xr reload $SRV_IF "$E2E_TMP/ah.yaml"
+# AH is no protocol of its own to the packet path: a profile cannot pass it.
+out=$(xr reload $SRV_IF "$E2E_TMP/ah.yaml" 2>&1)
+expect_eq "reload: allow_protocols [ah] refused (exit 2)" "$?" 2
+case $out in *ah.yaml:4:21:*) ok "...at the line:col of ah" ;; *) not_ok "...at the line:col of ah" "$out" ;; esac
+# The widest profile there is for other protocols: every one passes.
+cat >"$E2E_TMP/other.yaml" <<'YAML'
+name: site-other
+extends: reflector-caddy
+defaults:
+  other_protocols: pass
+YAML
+check "reload: other_protocols pass" xr reload $SRV_IF "$E2E_TMP/other.yaml"
 fr $CTL name=ah4c,dport=6379,ext=ah,count=2 name=ah4t,l4=tcp,dport=5432,ext=ah name=ah4o,dport=44250,ext=ah \
 	name=ahts,l4=icmp,icmp=13:0,ext=ah name=ahni,fam=6,l4=icmp,icmp=139:0,ext=ah \
 	name=ahah4,dport=6379,ext=ah/ah name=ahah6,fam=6,dport=6379,ext=ah/ah
-controls_arrived "ah allowed"
-expect_eq "ah attack: with AH allowed, UDP/TCP under it to closed ports still dropped" \
+controls_arrived "other protocols passed"
+expect_eq "ah attack: with other protocols passed, UDP/TCP under AH to closed ports still dropped" \
 	"$(r ah4c seen) $(r ah4t seen)" "0 0"
-expect_eq "ah attack: with AH allowed, informational ICMP under it still dropped (v4 timestamp, v6 node info)" \
+expect_eq "ah attack: with other protocols passed, informational ICMP under AH still dropped (v4 timestamp, v6 node info)" \
 	"$(r ahts seen) $(r ahni seen)" "0 0"
-expect_eq "ah attack: with AH allowed, UDP under two AH headers to closed 6379 dropped (v4, v6)" \
+expect_eq "ah attack: with other protocols passed, UDP under two AH headers to closed 6379 dropped (v4, v6)" \
 	"$(r ahah4 seen) $(r ahah6 seen)" "0 0"
-expect_eq "ah: with AH allowed, UDP under it to open 44250 passes" "$(r ah4o seen)" 1
+expect_eq "ah: with other protocols passed, UDP under AH to open 44250 passes" "$(r ah4o seen)" 1
 check "reload: reflector-caddy" xr reload $SRV_IF reflector-caddy
 
 # ---- 7. DHCP replies -------------------------------------------------------
