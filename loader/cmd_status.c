@@ -5,7 +5,9 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_confirm.h"
@@ -57,6 +59,24 @@ static int read_status(const struct xr_opts *o, const char *iface,
 	    xdp.prog_id == st->prog_id)
 		st->mode = xdp.mode == XR_MODE_GENERIC ? "generic" : "native";
 	return 0;
+}
+
+/*
+ * A pin root may be a bpffs root itself, holding maps.debug, progs.debug and
+ * iproute2's tc/ ip/ xdp/: ours are the directories with our meta map pin.
+ */
+static bool is_our_pin_dir(const char *root, const char *name)
+{
+	char path[320];
+	struct stat st;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", root, name);
+	if (n < 0 || (size_t)n >= sizeof(path) || lstat(path, &st) ||
+	    !S_ISDIR(st.st_mode))
+		return false;
+	n = snprintf(path, sizeof(path), "%s/%s/%s", root, name, XR_MAP_META);
+	return n > 0 && (size_t)n < sizeof(path) && !access(path, F_OK);
 }
 
 static void print_json(struct json *j, const struct iface_status *st)
@@ -153,11 +173,12 @@ int xr_cmd_status(struct xr_opts *o)
 	} else {
 		d = opendir(o->pin_root);
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
+			if (de->d_name[0] == '.' ||
+			    !is_our_pin_dir(o->pin_root, de->d_name))
 				continue;
 			err = read_status(o, de->d_name, &st);
 			if (err) {
-				/* Only a directory that is not ours is skipped. */
+				/* Ours, but unreadable: say so. */
 				if (err != -ENOENT) {
 					fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
 						de->d_name, o->pin_root, strerror(-err));

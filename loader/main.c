@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin_root.h"
 
 enum opt_bit {
 	O_JSON = 1 << 0,
@@ -385,5 +386,7 @@ int main(int argc, char **argv)
 	}
 	if (parse_opts(c, argc - 1, argv + 1, &o))
 		return XR_EXIT_USAGE;
+	if ((c->opts & O_PIN) && xr_pin_root_resolve(o.pin_root))
+		return XR_EXIT_RUNTIME;
 	return c->fn(&o);
 }
