@@ -148,7 +148,9 @@ int xr_cmd_status(struct xr_opts *o)
 
 	/* Errors first, so that stdout holds a whole document or nothing. */
 	if (o->iface) {
-		err = read_status(o, o->iface, &st);
+		err = is_our_pin_dir(o->pin_root, o->iface) ?
+			      read_status(o, o->iface, &st) :
+			      -ENOENT;
 		if (err) {
 			if (err == -ENOENT)
 				fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
