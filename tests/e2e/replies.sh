@@ -70,9 +70,9 @@ YAML
 
 # poll TENTHS CMD...: true as soon as CMD is (bounded).
 poll() {
-	local i
-	for ((i = 0; i < $1; i++)); do "$@" 2>/dev/null && return 0; sleep 0.1; done
+	local n=$1 i
 	shift
+	for ((i = 0; i < n; i++)); do "$@" 2>/dev/null && return 0; sleep 0.1; done
 	"$@"
 }
 # at_least N counter ARGS...: the counter has reached N.
