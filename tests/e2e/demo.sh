@@ -35,7 +35,7 @@ expect_eq "demo leaves nothing behind" "$(leftovers)" "$before"
 # Ctrl-C in the middle of the probes: everything is still removed.
 "$XR_BIN" demo >/dev/null 2>&1 &  # bounded: the demo ends by itself in ~5 s
 pid=$!
-for _ in $(seq 50); do
+for _ in $(seq 300); do
 	ls /sys/fs/bpf/xdp-reflector 2>/dev/null | grep -q "^xrds$pid\$" && break
 	sleep 0.1
 done

@@ -301,7 +301,7 @@ def main():
     p = sub.add_parser("serve")
     p.add_argument("--tcp", type=ports, default=[])
     p.add_argument("--udp", type=ports, default=[])
-    p.add_argument("--lifetime", type=float, default=120)
+    p.add_argument("--lifetime", type=float, default=900)
     p.add_argument("--counts")
     p.add_argument("--ready")
     p.add_argument("--no-echo", action="store_true")

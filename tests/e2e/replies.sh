@@ -34,7 +34,7 @@ EOF2
 ctr() { nsenter --net=/run/netns/$CTR_NS "$@"; }
 
 # The internet's servers, in the client namespace.
-nsenter --net=/run/netns/$CLI_NS $PEER serve --tcp $WEB --udp $DNS --lifetime 120 --ready "$E2E_TMP/inet" &
+nsenter --net=/run/netns/$CLI_NS $PEER serve --tcp $WEB --udp $DNS --lifetime 900 --ready "$E2E_TMP/inet" &
 BG_PIDS+=($!)
 for _ in $(seq 300); do [ -f "$E2E_TMP/inet" ] && break; sleep 0.1; done
 
@@ -162,7 +162,7 @@ expect_eq "expired UDP flow: datagram dropped" $(($(counter port udp 40602 drop_
 # The exact UDP expiry: a responder answers at once and again 4 s later,
 # after the flow's 3 s; the host's socket, held open until the filter has
 # counted the late answer, sees only the first.
-nsenter --net=/run/netns/$CLI_NS $PEER serve --udp 5400 --late-echo 4 --lifetime 120 --ready "$E2E_TMP/late" &
+nsenter --net=/run/netns/$CLI_NS $PEER serve --udp 5400 --late-echo 4 --lifetime 900 --ready "$E2E_TMP/late" &
 BG_PIDS+=($!)
 poll 300 test -f "$E2E_TMP/late"
 u3=$(counter port udp 40630 drop_packets) r3=$(counter class reply pass_packets)
