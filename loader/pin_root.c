@@ -98,7 +98,7 @@ static int enter_mntns_of(pid_t pid)
 	if (setns(fd, CLONE_NEWNS))
 		err = -errno;
 	close(fd);
-	/* setns moved us to that namespace's root: relative paths still work. */
+	/* setns moved us to its root: keep relative paths working. */
 	if (!err && have_cwd && chdir(cwd))
 		(void)!chdir("/");
 	return err;
@@ -153,9 +153,11 @@ int xr_pin_root_resolve(const char *pin_root)
 	if (!err)
 		return 0;
 	netns_name(ns, sizeof(ns));
-	fprintf(stderr, "error: %s here is not the host's bpffs (`ip netns exec` mounts a /sys "
-			"of its own) and the host's mount namespace is out of reach (%s); "
-			"run `nsenter --net=/run/netns/%s xdp-reflector ...` instead\n",
+	fprintf(stderr,
+		"error: %s here is not the host's bpffs (`ip netns exec` "
+		"mounts a /sys of its own) and the host's mount namespace is "
+		"out of reach (%s); run `nsenter --net=/run/netns/%s "
+		"xdp-reflector ...` instead\n",
 		XR_BPFFS_DIR, strerror(-err), ns);
 	return err;
 }
