@@ -16,7 +16,7 @@ CC ?= cc
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
-PKGS := libbpf libelf zlib yaml-0.1
+PKGS := libbpf libelf zlib yaml-0.1 libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -41,9 +41,11 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(OUT)/loader/%.o,$(LOADER_SRCS))
-# The pure modules (no libbpf): everything but the entry, the libbpf module
-# and the command handlers. Unit tests link these natively.
+# The pure modules (no libbpf): everything but the entry, the datapath
+# modules (libbpf, libmnl) and the command handlers. Unit tests link these natively.
 PURE_OBJS := $(filter-out $(OUT)/loader/main.o $(OUT)/loader/datapath.o \
+	       $(OUT)/loader/generation.o $(OUT)/loader/xdp_attach.o \
+	       $(OUT)/loader/egress.o $(OUT)/loader/netlink.o \
 	       $(OUT)/loader/cmd_%.o,$(LOADER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -33,6 +33,7 @@
 
 #define XR_ETH_P_8021Q 0x8100
 #define XR_ETH_P_8021AD 0x88A8
+#define XR_ETH_P_QINQ1 0x9100 /* pre-standard QinQ: never followed */
 
 #define XR_IPPROTO_ICMPV6 58
 #define XR_IPPROTO_HOPOPTS 0
@@ -41,15 +42,28 @@
 #define XR_IPPROTO_AH 51
 #define XR_IPPROTO_DSTOPTS 60
 
+#define XR_ICMP_ECHOREPLY 0
 #define XR_ICMP_DEST_UNREACH 3 /* includes fragmentation-needed (code 4) */
 #define XR_ICMP_ECHO 8
+#define XR_ICMP_TIME_EXCEEDED 11
+#define XR_ICMP_PARAMETERPROB 12
+#define XR_ICMPV6_DEST_UNREACH 1
 #define XR_ICMPV6_PKT_TOOBIG 2
+#define XR_ICMPV6_TIME_EXCEED 3
+#define XR_ICMPV6_PARAMPROB 4
 #define XR_ICMPV6_ECHO_REQUEST 128
+#define XR_ICMPV6_ECHO_REPLY 129
+#define XR_ICMPV6_MLD_QUERY 130 /* .. 132: MLDv1 query, report, done */
 #define XR_ICMPV6_ND_FIRST 133 /* router solicitation .. */
 #define XR_ICMPV6_ND_LAST 137 /* .. redirect */
+#define XR_ICMPV6_MLD2_REPORT 143
+#define XR_DHCP_SERVER_PORT 67
+#define XR_DHCP_CLIENT_PORT 68
+#define XR_DHCPV6_CLIENT_PORT 546
+#define XR_DHCPV6_SERVER_PORT 547
 
 enum xr_kind {
-	XR_KIND_NON_IP = 0, /* not IPv4/IPv6 after at most two VLAN tags */
+	XR_KIND_NON_IP = 0, /* neither IP nor VLAN after at most two VLAN tags */
 	XR_KIND_L4, /* TCP or UDP: pkt->proto, pkt->dport, ... */
 	XR_KIND_ICMP, /* ICMPv4 or ICMPv6: pkt->icmp_type */
 	XR_KIND_FRAGMENT, /* a fragment after the first: no L4 header */
@@ -68,7 +82,7 @@ struct xr_pkt {
 	__u8 ip_proto; /* the last next-header value */
 	__u8 icmp_type;
 	__u8 tcp_flags; /* byte 13 of the TCP header */
-	__u8 fragment; /* 1: first fragment of a fragmented datagram */
+	__u8 fragment; /* 1: first fragment (IPv6: any Fragment header) */
 };
 
 /* IPv4 or IPv6 packet ends beyond the frame: the frame length comes from the caller. */
@@ -147,9 +161,9 @@ static __always_inline int xr_parse_ipv4(const void *l3, const void *data,
 {
 	const struct iphdr *iph = l3;
 	__u32 hlen, tot_len;
+	const void *l4;
 	__be16 frag;
-	__u8 vihl;
-	int kind;
+	__u8 vihl, proto;
 
 	if ((const void *)(iph + 1) > data_end)
 		return XR_KIND_MALFORMED;
@@ -172,16 +186,29 @@ static __always_inline int xr_parse_ipv4(const void *l3, const void *data,
 		return XR_KIND_FRAGMENT;
 	}
 	pkt->fragment = !!(frag & bpf_htons(XR_IP_MF));
-	kind = xr_parse_l4(l3 + hlen, data_end, iph->protocol, pkt);
-	/*
-	 * A TCP, UDP or ICMP header passed xr_l4_short(), which proves the IP
-	 * header in the frame and within the IP length; for other protocols,
-	 * and when the L4 header failed, prove it here.
-	 */
-	if (kind != XR_KIND_L4 && kind != XR_KIND_ICMP &&
-	    (tot_len < hlen || l3 + hlen > data_end))
+	if (tot_len < hlen || l3 + hlen > data_end)
 		return XR_KIND_MALFORMED;
-	return kind;
+	l4 = l3 + hlen;
+	proto = iph->protocol;
+	/*
+	 * AH is followed as in IPv6 (an extension header there): the
+	 * protocol under it is judged, so ICMP, TCP and UDP obey the same
+	 * rules with or without AH in both families.
+	 */
+	if (proto == XR_IPPROTO_AH) {
+		if (xr_l4_short(l4, 8, data_end, pkt))
+			return XR_KIND_MALFORMED;
+		proto = ((const __u8 *)l4)[0];
+		l4 += ((__u32)((const __u8 *)l4)[1] + 2) * 4;
+		/*
+		 * One AH: a second one would pose as "another protocol"
+		 * that allow_protocols may pass, with a port under it.
+		 */
+		if (l4 > data_end || l4 > pkt->ip_limit ||
+		    proto == XR_IPPROTO_AH)
+			return XR_KIND_MALFORMED;
+	}
+	return xr_parse_l4(l4, data_end, proto, pkt);
 }
 
 /* Hop-by-hop (0), routing (43), fragment (44), AH (51), destination options (60). */
@@ -200,7 +227,7 @@ static __always_inline int xr_parse_ipv6(const void *l3, const void *data,
 					 struct xr_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = l3;
-	const __u8 *cur;
+	const __u8 *cur, *limit;
 	__u8 nh;
 	int i;
 
@@ -214,24 +241,37 @@ static __always_inline int xr_parse_ipv6(const void *l3, const void *data,
 	pkt->fragment = 0;
 	nh = ip6h->nexthdr;
 	cur = (const __u8 *)(ip6h + 1);
+	limit = pkt->ip_limit;
 
 	for (i = 0; i < XR_IPV6_EXT_MAX; i++) {
 		__u32 len;
 
 		if (!xr_ipv6_is_ext(nh))
 			goto last;
-		/* Every extension header is at least 8 bytes long. */
-		if (cur + 8 > (const __u8 *)data_end)
+		/*
+		 * Every extension header is at least 8 bytes long, and lies
+		 * within the payload length: a chain that runs past it is
+		 * no packet the stack would deliver as we would judge it.
+		 */
+		if (cur + 8 > (const __u8 *)data_end || cur + 8 > limit)
 			return XR_KIND_MALFORMED;
 		if (nh == XR_IPPROTO_FRAGMENT) {
 			/* bytes 2-3: offset (13 bits), reserved, M */
 			__u16 frag = ((__u16)cur[2] << 8) | cur[3];
 
+			/*
+			 * One Fragment header per packet (RFC 8200 4.1): a
+			 * second one would let a later fragment pose as a
+			 * first, or clear what the first said.
+			 */
+			if (pkt->fragment)
+				return XR_KIND_MALFORMED;
 			if (frag & 0xfff8) {
 				pkt->ip_proto = cur[0];
 				return XR_KIND_FRAGMENT;
 			}
-			pkt->fragment = frag & 1;
+			/* Offset 0, M or not (an atomic fragment): a fragment. */
+			pkt->fragment = 1;
 			len = 8;
 		} else if (nh == XR_IPPROTO_AH) {
 			len = ((__u32)cur[1] + 2) * 4;
@@ -245,7 +285,7 @@ static __always_inline int xr_parse_ipv6(const void *l3, const void *data,
 	if (xr_ipv6_is_ext(nh))
 		return XR_KIND_MALFORMED;
 last:
-	if (cur > (const __u8 *)data_end)
+	if (cur > (const __u8 *)data_end || cur > limit)
 		return XR_KIND_MALFORMED;
 	return xr_parse_l4(cur, data_end, nh, pkt);
 }
@@ -255,6 +295,12 @@ last:
  * __be16 rather than through struct ethhdr, which is packed: clang would
  * read it a byte at a time.
  */
+static __always_inline int xr_is_vlan(__be16 h_proto)
+{
+	return h_proto == bpf_htons(XR_ETH_P_8021Q) ||
+	       h_proto == bpf_htons(XR_ETH_P_8021AD);
+}
+
 static __always_inline int xr_parse(const void *data, const void *data_end,
 				    struct xr_pkt *pkt)
 {
@@ -267,8 +313,7 @@ static __always_inline int xr_parse(const void *data, const void *data_end,
 	h_proto = *(const __be16 *)(data + ETH_ALEN * 2);
 
 	for (i = 0; i < XR_VLAN_MAX; i++) {
-		if (h_proto != bpf_htons(XR_ETH_P_8021Q) &&
-		    h_proto != bpf_htons(XR_ETH_P_8021AD))
+		if (!xr_is_vlan(h_proto))
 			break;
 		/* A VLAN tag: TCI, then the encapsulated EtherType. */
 		if (cur + 4 > data_end)
@@ -281,6 +326,13 @@ static __always_inline int xr_parse(const void *data, const void *data_end,
 		return xr_parse_ipv4(cur, data, data_end, pkt);
 	if (h_proto == bpf_htons(ETH_P_IPV6))
 		return xr_parse_ipv6(cur, data, data_end, pkt);
+	/*
+	 * Still a tag after the ones we follow: the kernel strips VLAN
+	 * priority tags (VID 0) and would deliver what is behind them, so
+	 * "more tags than we follow" is no harmless non-IP frame.
+	 */
+	if (xr_is_vlan(h_proto) || h_proto == bpf_htons(XR_ETH_P_QINQ1))
+		return XR_KIND_MALFORMED;
 	return XR_KIND_NON_IP;
 }
 
@@ -351,12 +403,6 @@ static __always_inline long xr_common_ipv6(const void *l3,
 	return xr_common_l4(ip6h + 1,
 			    (const void *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len),
 			    data_end, ip6h->nexthdr);
-}
-
-static __always_inline int xr_is_vlan(__be16 h_proto)
-{
-	return h_proto == bpf_htons(XR_ETH_P_8021Q) ||
-	       h_proto == bpf_htons(XR_ETH_P_8021AD);
 }
 
 /*

@@ -2,10 +2,17 @@
 /*
  * Replies to connections the host (or a container it masquerades) opened.
  *
- * Egress (xr_flow_record, from the TC program): every TCP/UDP packet the
- * host sends from a local port the profile does not open records its flow
- * in xr_flows and pushes that port's deadline in xr_tables.flow_ports
- * (pinned as xr_flow_ports).
+ * Egress (xr_flow_record, from the TC program), from a local port the
+ * profile does not open to everyone: a connection the host initiates (its
+ * TCP SYN without ACK) or a UDP datagram it sends records the flow in
+ * xr_flows and pushes that port's deadline in xr_tables.flow_ports (pinned
+ * as xr_flow_ports). Any other TCP packet only refreshes a flow that
+ * exists: a SYN-ACK or RST the host sends (answering a scan of a closed
+ * port) or a packet of a connection it accepted opens nothing, as
+ * conntrack's ESTABLISHED means a connection initiated from inside. The
+ * loader seeds the connections open at load time (loader/seed.c). The
+ * host's own FIN or RST moves a flow to the closed timeout; nothing from
+ * outside can end or shorten a flow.
  *
  * Ingress (xr_is_reply, from the XDP program, only for packets the port
  * table would drop): one load from xr_tables.flow_ports rejects a packet to
@@ -84,16 +91,17 @@ static __always_inline int xr_is_reply(const struct xr_pkt *pkt,
 	key.local_port = bpf_htons(pkt->dport);
 	key.remote_port = pkt->sport;
 	key.proto = pkt->proto;
+	key.family = pkt->family;
 	flow = bpf_map_lookup_elem(&xr_flows, &key);
 	if (!flow)
 		return 0;
-	if (bpf_ktime_get_ns() - flow->last_egress_ns >
-	    xr_flow_timeout(cp, pkt->proto, flow->closing))
-		return 0;
-	if (pkt->proto == XR_PROTO_TCP &&
-	    (pkt->tcp_flags & (XR_TCP_FIN | XR_TCP_RST)) && !flow->closing)
-		flow->closing = 1;
-	return 1;
+	/*
+	 * Read only: an inbound FIN or RST does not move the flow to the
+	 * closed timeout, or a blind attacker who guesses a tuple would
+	 * shorten the host's connections. The host's own FIN/RST does.
+	 */
+	return bpf_ktime_get_ns() - flow->last_egress_ns <=
+	       xr_flow_timeout(cp, pkt->proto, flow->closing);
 }
 
 /* Egress: record the flow of a packet the host sends (TC program). */
@@ -105,7 +113,7 @@ static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
 	struct xr_flow_key key = {};
 	struct xr_flow *flow, fresh = {};
 	__u64 now, *until, *clock, deadline;
-	__u32 closing = 0;
+	__u32 closing = 0, syn;
 
 	/* Inbound packets to an open port pass anyway: nothing to remember. */
 	if (local && (local->flags & XR_PORT_ALLOW) &&
@@ -115,22 +123,28 @@ static __always_inline void xr_flow_record(const struct xr_pkt *pkt,
 	    (pkt->tcp_flags & (XR_TCP_FIN | XR_TCP_RST)))
 		closing = 1;
 
+	/* An opening SYN: no ACK, and no FIN or RST riding on it. */
+	syn = pkt->proto == XR_PROTO_TCP &&
+	      (pkt->tcp_flags & (XR_TCP_SYN | XR_TCP_ACK | XR_TCP_FIN |
+				 XR_TCP_RST)) == XR_TCP_SYN;
 	xr_addr16(key.local, pkt, 1);
 	xr_addr16(key.remote, pkt, 0);
 	key.local_port = pkt->sport;
 	key.remote_port = bpf_htons(pkt->dport);
 	key.proto = pkt->proto;
+	key.family = pkt->family;
 	now = bpf_ktime_get_ns();
 
 	flow = bpf_map_lookup_elem(&xr_flows, &key);
 	if (!flow) {
+		/* Only a connection the host initiates, or UDP, opens a flow. */
+		if (pkt->proto == XR_PROTO_TCP && !syn)
+			return;
 		fresh.last_egress_ns = now;
-		fresh.closing = closing;
 		bpf_map_update_elem(&xr_flows, &key, &fresh, BPF_ANY);
 	} else {
 		/* A new SYN on the same 5-tuple starts a new connection. */
-		if (pkt->proto == XR_PROTO_TCP &&
-		    (pkt->tcp_flags & (XR_TCP_SYN | XR_TCP_ACK)) == XR_TCP_SYN)
+		if (syn)
 			flow->closing = 0;
 		else if (closing)
 			flow->closing = 1;

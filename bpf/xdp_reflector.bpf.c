@@ -4,13 +4,18 @@
  *
  * Verdicts (documented for operators in README.md, "What it never drops"):
  *   non-IP (ARP, LLDP, ...)             pass
- *   ICMP/ICMPv6                         pass; echo requests dropped if the
- *                                       profile says so; neighbour discovery,
- *                                       packet-too-big and destination-
- *                                       unreachable (fragmentation-needed) are
- *                                       never dropped
+ *   more VLAN tags than two             malformed: the kernel strips VID-0
+ *                                       tags and delivers what is behind
+ *   ICMP/ICMPv6 the host needs          pass: errors (unreachable, packet-
+ *                                       too-big, time exceeded, parameter
+ *                                       problem), echo replies, neighbour and
+ *                                       router discovery, MLD
+ *   ICMP/ICMPv6 echo requests           pass unless the profile drops them
+ *   other ICMP (informational:          drop unless the profile passes them
+ *   timestamp, mask, node info, ...)
  *   TCP/UDP to an allowed port          pass (a source-restricted port only
  *                                       from its sources)
+ *   DHCP to the host's client           pass: UDP 67 -> 68, 547 -> 546
  *   TCP/UDP to any other port           pass if a reply to a connection the
  *                                       host opened (reply.h), else drop
  *   later fragments                     pass, or drop if the profile drops
@@ -86,15 +91,69 @@ static __always_inline int xr_source_allowed(__u8 family, const void *l3,
 	return bpf_map_lookup_elem(&xr_sources, &key) != NULL;
 }
 
+/* ICMP types a host needs whatever the profile (ufw's before-rules agree). */
+#define XR_ICMP4_NEEDED                                                      \
+	((1U << XR_ICMP_ECHOREPLY) | (1U << XR_ICMP_DEST_UNREACH) |          \
+	 (1U << XR_ICMP_TIME_EXCEEDED) | (1U << XR_ICMP_PARAMETERPROB))
+#define XR_ICMP6_ERRORS                                                      \
+	((1U << XR_ICMPV6_DEST_UNREACH) | (1U << XR_ICMPV6_PKT_TOOBIG) |     \
+	 (1U << XR_ICMPV6_TIME_EXCEED) | (1U << XR_ICMPV6_PARAMPROB))
+/* Bit t - 128: echo reply, MLD (a snooping switch forgets us without it), ND. */
+#define XR_ICMP6_INFO_NEEDED                                                 \
+	((1U << (XR_ICMPV6_ECHO_REPLY - 128)) |                               \
+	 (7U << (XR_ICMPV6_MLD_QUERY - 128)) |                                \
+	 (0x1fU << (XR_ICMPV6_ND_FIRST - 128)) |                              \
+	 (1U << (XR_ICMPV6_MLD2_REPORT - 128)))
+
+/*
+ * Errors, echo replies and neighbour discovery always pass; echo requests
+ * as the profile says; every other type (timestamp, address mask, node
+ * information, redirects: fingerprinting and worse) only if the profile
+ * passes informational ICMP.
+ */
 static __always_inline int xr_icmp_pass(const struct xr_pkt *pkt,
 					const struct xr_class_policy *cp)
 {
-	__u8 t = pkt->icmp_type;
+	__u32 t = pkt->icmp_type;
 
+	if (pkt->family == 4) {
+		if (t == XR_ICMP_ECHO)
+			return !cp->drop_echo;
+		if (t < 32 && ((XR_ICMP4_NEEDED >> t) & 1))
+			return 1;
+		return !!cp->icmp_info_pass;
+	}
+	if (t == XR_ICMPV6_ECHO_REQUEST)
+		return !cp->drop_echo;
+	if (t < 32 && ((XR_ICMP6_ERRORS >> t) & 1))
+		return 1;
+	if (t >= 128 && t < 160 && ((XR_ICMP6_INFO_NEEDED >> (t - 128)) & 1))
+		return 1;
+	return !!cp->icmp_info_pass;
+}
+
+/*
+ * A DHCP server's answer to the host's client. It never matches the
+ * broadcast or multicast tuple the client sent (an OFFER is often unicast
+ * to the address offered), so the reply tracker cannot see it; dropping it
+ * takes a cloud VM's address away at its next renewal.
+ */
+static __always_inline int xr_is_dhcp(const struct xr_pkt *pkt)
+{
+	if (pkt->proto != XR_PROTO_UDP)
+		return 0;
 	if (pkt->family == 4)
-		return t != XR_ICMP_ECHO || !cp->drop_echo;
-	/* ND (133-137) and packet-too-big fall through here: never dropped. */
-	return t != XR_ICMPV6_ECHO_REQUEST || !cp->drop_echo;
+		return pkt->dport == XR_DHCP_CLIENT_PORT &&
+		       pkt->sport == bpf_htons(XR_DHCP_SERVER_PORT);
+	return pkt->dport == XR_DHCPV6_CLIENT_PORT &&
+	       pkt->sport == bpf_htons(XR_DHCPV6_SERVER_PORT);
+}
+
+/* The straight path's keys that xr_verdict() may still pass (xr_is_dhcp). */
+static __always_inline int xr_dhcp_key(__u32 stat_key)
+{
+	return stat_key == xr_stat_key(XR_PROTO_UDP, XR_DHCP_CLIENT_PORT) ||
+	       stat_key == xr_stat_key(XR_PROTO_UDP, XR_DHCPV6_CLIENT_PORT);
 }
 
 static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
@@ -176,6 +235,8 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	/* Not allowed by the profile: it may still be a reply (reply.h). */
 	if (!pass && cp->replies && xr_is_reply(&pkt, cp))
 		return xr_class_verdict(XR_CLASS_REPLY, 1, len);
+	if (!pass && xr_is_dhcp(&pkt))
+		return xr_class_verdict(XR_CLASS_DHCP, 1, len);
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
@@ -219,9 +280,11 @@ int xdp_reflector(struct xdp_md *ctx)
 	 * xr_is_reply()'s prefilter: no live flow from that port, no reply.
 	 * Whether the profile has replies on is left to xr_verdict(): with
 	 * replies off the egress program records no flows, so only entries
-	 * from before a reload that turned them off lead there.
+	 * from before a reload that turned them off lead there. The DHCP
+	 * client ports are decided there too (xr_is_dhcp).
 	 */
-	if (!pass && *xr_flow_port(stat_key >> 16, stat_key))
+	if (!pass &&
+	    (*xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
 		return xr_verdict(ctx);
 
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,

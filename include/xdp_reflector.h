@@ -35,6 +35,7 @@
 #define XR_MAP_FLOWS "xr_flows"
 #define XR_MAP_FLOW_PORTS "xr_flow_ports"
 #define XR_PIN_LINK "link"
+#define XR_PIN_EGRESS_LINK "egress_link" /* the tcx link of xr_egress */
 #define XR_PROG_EGRESS "xr_egress"
 #define XR_PROG_NAME "xdp_reflector"
 
@@ -176,6 +177,8 @@ struct xr_flow {
  */
 #define XR_FLOW_CLOCK XR_STAT_KEYS
 #define XR_FLOW_PORT_SLOTS (XR_STAT_KEYS + 1)
+/* Egress writes a timestamp at most this often per flow and per port. */
+#define XR_FLOW_REFRESH_NS (100ULL * 1000 * 1000)
 
 /*
  * Where the tables live. What the packet path reads for every packet is
@@ -257,6 +260,9 @@ struct xr_meta {
 	__u32 confirm_rollback_gen; /* the generation a rollback returns to */
 	__u32 seeded_flows; /* flows seeded from the host's sockets at the last load/reload */
 	__u32 pad;
+	/* confirm_pid's start time (/proc/PID/stat field 22): a PID that now
+	 * has another start time is another process, never the rollback. */
+	__u64 confirm_pid_start;
 };
 
 #endif /* XDP_REFLECTOR_H */

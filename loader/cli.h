@@ -56,5 +56,7 @@ int xr_cmd_detach(struct xr_opts *o);
 int xr_cmd_status(struct xr_opts *o);
 int xr_cmd_stats(struct xr_opts *o);
 int xr_cmd_demo(struct xr_opts *o);
+/* The hidden `__rollback` command a --confirm starts (ARGV[0] is its name). */
+int xr_cmd_rollback(int argc, char **argv);
 
 #endif /* XR_CLI_H */

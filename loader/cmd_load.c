@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "iface.h"
+#include "seed.h"
 #include "ssh_guard.h"
 
 static const char *mode_name(int mode)
@@ -39,6 +41,8 @@ static int prepare(struct xr_opts *o, struct xr_policy **p)
 static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
 			   struct xr_meta *meta)
 {
+	int err;
+
 	if (!meta->confirm_deadline)
 		return 0;
 	if (xr_confirm_rollback_alive(meta)) {
@@ -50,10 +54,11 @@ static int pending_confirm(const struct xr_opts *o, const struct xr_maps *m,
 	fprintf(stderr, "warning: %s: the rollback process of the last --confirm is gone; "
 			"treating that change as confirmed\n",
 		o->iface);
-	meta->confirm_deadline = 0;
-	meta->confirm_token = 0;
-	meta->confirm_pid = 0;
-	return xr_dp_write_meta(m, meta);
+	xr_confirm_clear(meta);
+	err = xr_dp_write_meta(m, meta);
+	if (!err)
+		xr_confirm_drop_restore(o->pin_root, o->iface);
+	return err;
 }
 
 static void stale_pins(const struct xr_opts *o)
@@ -69,6 +74,7 @@ int xr_cmd_load(struct xr_opts *o)
 	int mode = strcmp(o->mode, "generic") ? XR_MODE_NATIVE : XR_MODE_GENERIC;
 	struct xr_restore restore = { .prog_fd = -1 };
 	struct xr_policy *p = NULL;
+	struct xr_seed_run seed;
 	struct xr_xdp_info other;
 	int ifindex, err, lock = -1, rc = XR_EXIT_RUNTIME;
 	struct xr_maps m;
@@ -80,6 +86,15 @@ int xr_cmd_load(struct xr_opts *o)
 	if (!ifindex) {
 		fprintf(stderr, "error: no interface '%.40s' here (see `ip link`)\n",
 			o->iface);
+		goto out;
+	}
+	err = xr_iface_check_ethernet(o->iface);
+	if (err) {
+		if (err == -EINVAL)
+			rc = XR_EXIT_USAGE;
+		else
+			fprintf(stderr, "error: %s: cannot read the link type: %s\n",
+				o->iface, strerror(-err));
 		goto out;
 	}
 	err = xr_dp_query(ifindex, &other);
@@ -137,6 +152,19 @@ int xr_cmd_load(struct xr_opts *o)
 			 other.prog_id ? &other : NULL, o->verbose);
 	if (err)
 		goto out;
+	/*
+	 * Seeded right after the attach: from then on no connection to a
+	 * port the policy closes can form, so this snapshot misses none that
+	 * needs an entry. What arrives in the few ms before is dropped once
+	 * (TCP retransmits). Entries pass only the exact tuples of
+	 * connections the kernel holds: nothing more is reachable.
+	 */
+	if (!xr_dp_open(o->pin_root, o->iface, &m)) {
+		xr_seed_begin(&seed);
+		if (!xr_seed_pass(&seed, &m, p, o->iface))
+			xr_seed_record(&seed, &m);
+		xr_dp_close(&m);
+	}
 	if (o->confirm_secs && xr_confirm_arm(o, 1, 0, &restore)) {
 		/* No rollback armed: take the change back now. */
 		xr_dp_detach(o->pin_root, o->iface);
@@ -165,6 +193,7 @@ int xr_cmd_reload(struct xr_opts *o)
 	struct xr_restore none = { .prog_fd = -1 };
 	int err, lock = -1, rc = XR_EXIT_RUNTIME;
 	struct xr_policy *p = NULL;
+	struct xr_seed_run seed;
 	struct xr_meta meta;
 	struct xr_maps m;
 	__u32 before;
@@ -194,10 +223,20 @@ int xr_cmd_reload(struct xr_opts *o)
 	if (!err)
 		err = xr_dp_active_gen(&m, &before);
 	if (!err) {
+		/*
+		 * Seeded before the flip, so the new policy never runs without
+		 * the entries, and again after it, for a connection accepted in
+		 * between (none can form on a closed port after the flip). An
+		 * entry passes only its connection's exact tuple.
+		 */
+		xr_seed_begin(&seed);
+		xr_seed_pass(&seed, &m, p, o->iface);
 		err = xr_dp_reload(&m, p);
 		if (err)
 			fprintf(stderr, "error: %s: reload failed, the policy in force is unchanged: %s\n",
 				o->iface, strerror(-err));
+		else if (!xr_seed_pass(&seed, &m, p, o->iface))
+			xr_seed_record(&seed, &m);
 	}
 	if (!err && o->confirm_secs && xr_confirm_arm(o, 0, before, &none)) {
 		/* No rollback armed: take the change back now. */
@@ -224,7 +263,14 @@ out:
 int xr_cmd_detach(struct xr_opts *o)
 {
 	int lock = xr_dp_lock(o->pin_root);
-	int err = lock < 0 ? -ENOENT : xr_dp_detach(o->pin_root, o->iface);
+	int err = -ENOENT;
+
+	if (lock >= 0) {
+		err = xr_dp_detach(o->pin_root, o->iface);
+		/* A pending --replace --confirm's held program goes too. */
+		if (!err)
+			xr_confirm_drop_restore(o->pin_root, o->iface);
+	}
 
 	if (lock >= 0)
 		close(lock);

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "datapath.h"
+#include "iface.h"
 #include "json.h"
 #include "stats.h"
 
@@ -144,7 +145,7 @@ static void report_read_error(const struct xr_opts *o, const char *iface,
 
 static int dir_filter(const struct dirent *de)
 {
-	return de->d_name[0] != '.' && strlen(de->d_name) < XR_IFACE_LEN;
+	return !xr_iface_name_rule(de->d_name);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "iface.h"
 #include "json.h"
 
 struct iface_status {
@@ -20,6 +21,7 @@ struct iface_status {
 	__u32 prog_id;
 	__u32 gen;
 	struct xr_meta meta;
+	const char *egress; /* the recorder's hook: tcx or clsact */
 };
 
 static void iso_time(__u64 t, char *buf, size_t len)
@@ -49,6 +51,7 @@ static int read_status(const struct xr_opts *o, const char *iface,
 		err = xr_dp_active_gen(&m, &st->gen);
 	if (!err)
 		xr_dp_link_info(&m, &st->prog_id, &link_ifindex);
+	st->egress = xr_dp_egress_hook(&m);
 	xr_dp_close(&m);
 	if (err)
 		return err;
@@ -91,6 +94,7 @@ static void print_json(struct json *j, const struct iface_status *st)
 	json_object_start(j, NULL);
 	json_string(j, "interface", st->iface);
 	json_string(j, "mode", st->mode);
+	json_string(j, "egress", st->egress);
 	json_uint(j, "prog_id", st->prog_id);
 	json_string(j, "profile", mp->profile);
 	json_string(j, "digest", digest);
@@ -106,6 +110,7 @@ static void print_json(struct json *j, const struct iface_status *st)
 	}
 	json_array_end(j);
 	json_uint(j, "rules", mp->nrules);
+	json_uint(j, "seeded_flows", st->meta.seeded_flows);
 	json_uint(j, "loaded_at", mp->loaded_at);
 	json_string(j, "loaded", when);
 	json_bool(j, "confirm_pending", st->meta.confirm_deadline != 0);
@@ -132,10 +137,11 @@ static void print_row(const struct iface_status *st)
 			snprintf(confirm, sizeof(confirm),
 				 "pending, rollback process gone");
 	}
-	printf("%-12s %-8s %-6u %-20s %016llx  %-20s %-30s %s\n", st->iface,
-	       st->mode, st->prog_id, mp->profile,
+	printf("%-12s %-8s %-6s %-6u %-20s %016llx  %-20s %-30s %-6u %s\n",
+	       st->iface, st->mode, st->egress, st->prog_id, mp->profile,
 	       (unsigned long long)mp->digest, when,
-	       mp->features[0] ? mp->features : "-", confirm);
+	       mp->features[0] ? mp->features : "-", st->meta.seeded_flows,
+	       confirm);
 }
 
 int xr_cmd_status(struct xr_opts *o)
@@ -165,9 +171,9 @@ int xr_cmd_status(struct xr_opts *o)
 		json_init(&j, stdout);
 		json_array_start(&j, NULL);
 	} else {
-		printf("%-12s %-8s %-6s %-20s %-16s  %-20s %-30s %s\n",
-		       "INTERFACE", "MODE", "PROG", "PROFILE", "DIGEST",
-		       "LOADED", "FEATURES", "CONFIRM");
+		printf("%-12s %-8s %-6s %-6s %-20s %-16s  %-20s %-30s %-6s %s\n",
+		       "INTERFACE", "MODE", "EGRESS", "PROG", "PROFILE", "DIGEST",
+		       "LOADED", "FEATURES", "SEEDED", "CONFIRM");
 	}
 	if (o->iface) {
 		o->json ? print_json(&j, &st) : print_row(&st);
@@ -175,7 +181,11 @@ int xr_cmd_status(struct xr_opts *o)
 	} else {
 		d = opendir(o->pin_root);
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.' ||
+			/* Only a directory with a valid interface name can be
+			 * ours (a bpffs root also holds maps.debug, progs.debug),
+			 * and only one that holds our pins (iproute2's tc/ does not). */
+			if (xr_iface_name_rule(de->d_name) ||
+			    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
 			    !is_our_pin_dir(o->pin_root, de->d_name))
 				continue;
 			err = read_status(o, de->d_name, &st);

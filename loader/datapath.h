@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one module that talks to libbpf: loading and attaching the XDP
- * program, its pins under PIN_ROOT/IFACE/, writing a compiled policy into
- * a generation and flipping to it, reading counters and loader state.
- * All functions return 0 or -errno and print nothing, except
- * xr_dp_ensure_bpffs() and xr_dp_load(), which report their own failures.
+ * What the commands use of the datapath (the modules that talk to libbpf):
+ * attaching the XDP program and the egress recorder (xdp_attach.c,
+ * egress.c), its pins under PIN_ROOT/IFACE/ and reading counters and
+ * loader state (datapath.c), writing a compiled policy into a generation and
+ * flipping to it (generation.c). All functions return 0 or -errno and print
+ * nothing, except xr_dp_ensure_bpffs() and xr_dp_load(), which report their
+ * own failures.
  */
 #ifndef XR_DATAPATH_H
 #define XR_DATAPATH_H
@@ -19,6 +21,7 @@
 struct xr_maps {
 	int config, ports, sources, port_stats, class_stats, rules, meta,
 		flows, flow_ports, link;
+	int egress_link; /* the recorder's tcx link; -1 with clsact */
 };
 
 struct xr_xdp_info {
@@ -53,6 +56,8 @@ int xr_dp_reattach(int ifindex, int fd, int mode);
 /* Open the pins of IFACE: -ENOENT when xdp-reflector is not loaded there. */
 int xr_dp_open(const char *root, const char *iface, struct xr_maps *m);
 void xr_dp_close(struct xr_maps *m);
+/* How the egress recorder of opened pins is attached: "tcx" or "clsact". */
+const char *xr_dp_egress_hook(const struct xr_maps *m);
 
 /* Write POLICY into the inactive generation, then make it active in one step. */
 int xr_dp_reload(const struct xr_maps *m, const struct xr_policy *policy);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "iface.h"
 #include "pin_root.h"
 
 enum opt_bit {
@@ -337,6 +338,9 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 	} else {
 		o->iface = pos[0];
 		o->profile = pos[1];
+		/* Before IFACE reaches a pin path or a syscall. */
+		if (o->iface && xr_iface_check_name(o->iface))
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -378,6 +382,9 @@ int main(int argc, char **argv)
 		usage_cmd(stdout, c);
 		return XR_EXIT_OK;
 	}
+	/* The --confirm rollback process (cmd_rollback.c), not a user command. */
+	if (!strcmp(argv[1], "__rollback"))
+		return xr_cmd_rollback(argc - 1, argv + 1);
 	c = find_cmd(argv[1]);
 	if (!c) {
 		fprintf(stderr, "error: unknown command '%.40s' (see `xdp-reflector --help`)\n",

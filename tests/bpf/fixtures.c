@@ -35,6 +35,7 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
@@ -172,10 +173,14 @@ struct frame {
 };
 
 struct pkt_spec {
-	int vlans; /* 0; 1: 802.1Q; 2: 802.1ad outer + 802.1Q inner; 3: one too many */
+	int vlans; /* 0; 1: 802.1Q; 2: 802.1ad outer + 802.1Q inner; more: too many */
+	__u16 tpid; /* every tag's TPID when set (default: 802.1ad outer, 802.1Q) */
+	int vid0; /* every tag is a priority tag (VID 0), which the kernel strips */
 	int family; /* 4 or 6; 0: not IP, see ethertype */
 	__u16 ethertype; /* family 0 only: ETH_P_ARP_ or ETH_P_LLDP_ */
 	const char *src; /* source address; a default per family */
+	const char *dst; /* destination address; a default per family */
+	int ah4; /* IPv4: this many authentication headers before the L4 header */
 	int ip_opt_words; /* IPv4 options, 32-bit words: IHL = 5 + this */
 	__u16 frag_off; /* IPv4, host order: IP_MF | IP_DF | offset in 8 bytes */
 	__u8 ext[EXT_LIST_MAX]; /* IPv6 extension headers, EXT_END-terminated */
@@ -276,43 +281,45 @@ static void cut(struct frame *f, size_t n)
 	fix_ip_len(f);
 }
 
+/* TPID of tag I of N: 802.1ad outside when there are two or more. */
+static __u16 tag_tpid(const struct pkt_spec *s, int i, int n)
+{
+	if (s->tpid)
+		return s->tpid;
+	return i == 0 && n >= 2 ? XR_ETH_P_8021AD : XR_ETH_P_8021Q;
+}
+
+/* VID of tag I of N: 10 outer, 100 inner, 200 for any further tag. */
+static __u16 tag_vid(const struct pkt_spec *s, int i, int n)
+{
+	if (s->vid0)
+		return 0;
+	if (i == 0 && n >= 2)
+		return 10;
+	return i <= 1 ? 100 : 200;
+}
+
 static void build_ethernet(const struct pkt_spec *s, struct frame *f)
 {
 	__u16 type = s->family == 4 ? ETH_P_IP :
 		     s->family == 6 ? ETH_P_IPV6 :
 				      s->ethertype;
 	struct ethhdr eth = { .h_proto = htons(type) };
-	struct vlan_tag outer = { .tci = htons(10), .proto = htons(type) };
-	struct vlan_tag inner = { .tci = htons(100), .proto = htons(type) };
-	struct vlan_tag extra = { .tci = htons(200), .proto = htons(type) };
+	int i, n = s->vlans;
 
 	memcpy(eth.h_dest, s->ethertype == ETH_P_LLDP_ ? mac_lldp : mac_dst,
 	       ETH_ALEN);
 	memcpy(eth.h_source, mac_src, ETH_ALEN);
-	switch (s->vlans) {
-	case 1:
-		eth.h_proto = htons(XR_ETH_P_8021Q);
-		put(f, &eth, sizeof(eth));
-		put(f, &inner, sizeof(inner));
-		break;
-	case 2:
-		eth.h_proto = htons(XR_ETH_P_8021AD);
-		outer.proto = htons(XR_ETH_P_8021Q);
-		put(f, &eth, sizeof(eth));
-		put(f, &outer, sizeof(outer));
-		put(f, &inner, sizeof(inner));
-		break;
-	case 3:
-		eth.h_proto = htons(XR_ETH_P_8021AD);
-		outer.proto = htons(XR_ETH_P_8021Q);
-		inner.proto = htons(XR_ETH_P_8021Q);
-		put(f, &eth, sizeof(eth));
-		put(f, &outer, sizeof(outer));
-		put(f, &inner, sizeof(inner));
-		put(f, &extra, sizeof(extra));
-		break;
-	default:
-		put(f, &eth, sizeof(eth));
+	if (n > 0)
+		eth.h_proto = htons(tag_tpid(s, 0, n));
+	put(f, &eth, sizeof(eth));
+	for (i = 0; i < n; i++) {
+		struct vlan_tag tag = {
+			.tci = htons(tag_vid(s, i, n)),
+			.proto = htons(i + 1 < n ? tag_tpid(s, i + 1, n) : type),
+		};
+
+		put(f, &tag, sizeof(tag));
 	}
 	f->l3 = f->len;
 }
@@ -358,13 +365,23 @@ static void build_ipv4(const struct pkt_spec *s, struct frame *f)
 	size_t i;
 
 	pton(AF_INET, s->src ? s->src : DEFAULT_SRC4, &iph.saddr);
-	pton(AF_INET, DEFAULT_DST4, &iph.daddr);
+	pton(AF_INET, s->dst ? s->dst : DEFAULT_DST4, &iph.daddr);
+	if (s->ah4)
+		iph.protocol = XR_IPPROTO_AH;
 	put(f, &iph, sizeof(iph));
 	/* Options: NOPs, then end-of-list in the last byte. */
 	for (i = 0; i < (size_t)s->ip_opt_words * 4; i++) {
 		__u8 opt = i + 1 == (size_t)s->ip_opt_words * 4 ? 0 : 1;
 
 		put(f, &opt, 1);
+	}
+	for (i = 0; i < (size_t)s->ah4; i++) {
+		/* next header, length (24 bytes: (4 + 2) * 4), SPI, seq, ICV */
+		__u8 ah[24] = { s->l4, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+
+		if (i + 1 < (size_t)s->ah4)
+			ah[0] = XR_IPPROTO_AH;
+		put(f, ah, sizeof(ah));
 	}
 }
 
@@ -458,7 +475,7 @@ static void build_ipv6(const struct pkt_spec *s, struct frame *f)
 	    s->icmp_type <= XR_ICMPV6_ND_LAST)
 		ip6h.hop_limit = 255;
 	pton(AF_INET6, s->src ? s->src : DEFAULT_SRC6, &ip6h.saddr);
-	pton(AF_INET6, DEFAULT_DST6, &ip6h.daddr);
+	pton(AF_INET6, s->dst ? s->dst : DEFAULT_DST6, &ip6h.daddr);
 	put(f, &ip6h, sizeof(ip6h));
 	for (i = 0; i < n; i++)
 		build_ext(s, f, s->ext[i],
@@ -726,6 +743,23 @@ static void cut_icmp(struct frame *f)
 	cut(f, f->l4 + 7);
 }
 
+/* The payload length ends inside the first extension header. */
+static void ip6_len_inside_ext(struct frame *f)
+{
+	ip6(f)->payload_len = htons(4);
+}
+
+/* The payload length covers the extension headers but not the L4 header's end. */
+static void ip6_len_before_l4(struct frame *f)
+{
+	ip6(f)->payload_len = htons(f->l4 - f->l3 - sizeof(struct ipv6hdr) + 4);
+}
+
+static void cut_ah4(struct frame *f)
+{
+	cut(f, f->l3 + sizeof(struct iphdr) + 6);
+}
+
 static void tcp_in_padding(struct frame *f)
 {
 	/* The IP packet is its 20-byte header; the TCP header is padding. */
@@ -739,6 +773,7 @@ static void tcp_in_padding(struct frame *f)
 struct tweak {
 	__u32 active_gen; /* written as is: the program uses the low bit */
 	__u8 drop_echo, drop_frags, other_ip_pass, replies; /* 1: set in the active gen */
+	__u8 icmp_info_pass;
 	int allow_proto; /* > 0: set this bit of other_ip_allow */
 };
 
@@ -791,9 +826,47 @@ static const struct row rows[] = {
 	  .pkt = { .ethertype = ETH_P_ARP_ },
 	  .tweak = { .active_gen = 1, .drop_echo = 1, .drop_frags = 1 },
 	  .verdict = XDP_PASS, .counter = CLASS(NON_IP) },
-	{ .name = "three VLAN tags: not parsed past two, passes as non-IP",
+
+	/*
+	 * More tags than the parser follows: malformed, never non-IP. The
+	 * kernel strips priority tags (VID 0) and delivers the packet behind.
+	 */
+	{ .name = "three VLAN tags (802.1ad, 802.1Q, 802.1Q) to tcp 5432: malformed",
 	  .pkt = { .vlans = 3, TCP4(5432) },
-	  .verdict = XDP_PASS, .counter = CLASS(NON_IP) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "three VID-0 802.1Q tags to udp 6379: malformed",
+	  .pkt = { .vlans = 3, .tpid = XR_ETH_P_8021Q, .vid0 = 1, UDP4(6379) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "three VID-0 802.1ad tags to v6 tcp 5432: malformed",
+	  .pkt = { .vlans = 3, .tpid = XR_ETH_P_8021AD, .vid0 = 1, TCP6(5432) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "three 0x9100 tags to tcp 7077: malformed",
+	  .pkt = { .vlans = 3, .tpid = XR_ETH_P_QINQ1, TCP4(7077) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "one 0x9100 tag (never followed) to tcp 443: malformed",
+	  .pkt = { .vlans = 1, .tpid = XR_ETH_P_QINQ1, TCP4(443) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "four VID-0 tags to tcp 443 (open): malformed all the same",
+	  .pkt = { .vlans = 4, .vid0 = 1, TCP4(443) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "eight tags to udp 40000: malformed",
+	  .pkt = { .vlans = 8, UDP4(40000) },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "three tags in front of ARP: malformed",
+	  .pkt = { .vlans = 3, .ethertype = ETH_P_ARP_ },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "two VID-0 tags to tcp 443: judged by the port, passes",
+	  .pkt = { .vlans = 2, .vid0 = 1, TCP4(443) },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "two VID-0 tags to tcp 5432: judged by the port, dropped",
+	  .pkt = { .vlans = 2, .vid0 = 1, TCP4(5432) },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
+	{ .name = "one VID-0 tag to v6 udp 44250: judged by the port, passes",
+	  .pkt = { .vlans = 1, .vid0 = 1, UDP6(44250) },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 44250) },
+	{ .name = "two 802.1Q tags (not ad outside) to tcp 6379: dropped by port",
+	  .pkt = { .vlans = 2, .tpid = XR_ETH_P_8021Q, TCP4(6379) },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 6379) },
 
 	/* ICMPv4. */
 	{ .name = "icmp4 echo request passes by default",
@@ -843,6 +916,129 @@ static const struct row rows[] = {
 	  .pkt = { .vlans = 1, ICMP6(XR_ICMPV6_ECHO_REQUEST) },
 	  .tweak = { .drop_echo = 1 },
 	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	/*
+	 * Informational ICMP (fingerprinting, redirects) is dropped unless
+	 * the profile passes it; what a host needs never is.
+	 */
+	{ .name = "icmp4 timestamp request (13) dropped by default",
+	  .pkt = { ICMP4(13, 0) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 timestamp reply (14) dropped by default",
+	  .pkt = { ICMP4(14, 0) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 address mask request (17) dropped by default",
+	  .pkt = { ICMP4(17, 0) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 address mask reply (18) dropped by default",
+	  .pkt = { ICMP4(18, 0) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 redirect (5) dropped by default",
+	  .pkt = { ICMP4(5, 1) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 type 42 (extended echo) dropped by default",
+	  .pkt = { ICMP4(42, 0) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 timestamp request passes with icmp_info_pass",
+	  .pkt = { ICMP4(13, 0) }, .tweak = { .icmp_info_pass = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 parameter problem (12) passes with drop_echo",
+	  .pkt = { ICMP4(12, 0) }, .tweak = { .drop_echo = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 echo request passes with icmp_info_pass and no drop_echo",
+	  .pkt = { ICMP4(ICMP_ECHO, 0) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp4 echo request stays dropped with drop_echo and icmp_info_pass",
+	  .pkt = { ICMP4(ICMP_ECHO, 0) },
+	  .tweak = { .drop_echo = 1, .icmp_info_pass = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 node information query (139) dropped by default",
+	  .pkt = { ICMP6(139) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 node information reply (140) dropped by default",
+	  .pkt = { ICMP6(140) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 type 200 (private experimentation) dropped by default",
+	  .pkt = { ICMP6(200) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 node information query passes with icmp_info_pass",
+	  .pkt = { ICMP6(139) }, .tweak = { .icmp_info_pass = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 echo reply (129) passes with drop_echo",
+	  .pkt = { ICMP6(129) }, .tweak = { .drop_echo = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 destination unreachable (1) passes",
+	  .pkt = { ICMP6(1) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 time exceeded (3) passes",
+	  .pkt = { ICMP6(3) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 parameter problem (4) passes",
+	  .pkt = { ICMP6(4) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 MLD query (130) passes",
+	  .pkt = { ICMP6(130) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 MLDv2 report (143) passes",
+	  .pkt = { ICMP6(143) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "icmp6 redirect (137) passes (neighbour discovery)",
+	  .pkt = { ICMP6(137) },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+
+	/* IPv4 AH is followed as IPv6's is: the protocol under it is judged. */
+	{ .name = "v4 AH then tcp 443 allowed",
+	  .pkt = { TCP4(443), .ah4 = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "v4 AH then tcp 5432 denied",
+	  .pkt = { TCP4(5432), .ah4 = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
+	{ .name = "v4 AH then udp 44250 allowed behind 802.1Q",
+	  .pkt = { .vlans = 1, UDP4(44250), .ah4 = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 44250) },
+	{ .name = "v4 AH then icmp timestamp dropped as informational icmp",
+	  .pkt = { ICMP4(13, 0), .ah4 = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "v4 AH then icmp echo dropped with drop_echo",
+	  .pkt = { ICMP4(ICMP_ECHO, 0), .ah4 = 1 }, .tweak = { .drop_echo = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "v4 AH then icmp frag-needed passes",
+	  .pkt = { ICMP4(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED), .ah4 = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP) },
+	{ .name = "v6 AH then icmp6 node information dropped as informational",
+	  .pkt = { ICMP6(139), EXTS(EXT_AH) },
+	  .verdict = XDP_DROP, .counter = CLASS(ICMP) },
+	{ .name = "v4 AH under AH to udp 6379: malformed, even with ah allowed",
+	  .pkt = { UDP4(6379), .ah4 = 2 }, .tweak = { .allow_proto = 51 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v4 AH cut short: malformed",
+	  .pkt = { TCP4(443), .ah4 = 1, .mangle = cut_ah4 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+
+	/* DHCP answers to the host's client pass under any profile. */
+	{ .name = "dhcp: v4 udp 67 -> 68 passes as dhcp",
+	  .pkt = { UDP4(68), .sport = 67, .payload = 300 },
+	  .verdict = XDP_PASS, .counter = CLASS(DHCP) },
+	{ .name = "dhcp: v4 udp 67 -> 68 behind 802.1Q passes as dhcp",
+	  .pkt = { .vlans = 1, UDP4(68), .sport = 67, .payload = 300 },
+	  .verdict = XDP_PASS, .counter = CLASS(DHCP) },
+	{ .name = "dhcp: v6 udp 547 -> 546 passes as dhcp",
+	  .pkt = { UDP6(546), .sport = 547, .src = "fe80::1", .payload = 100 },
+	  .verdict = XDP_PASS, .counter = CLASS(DHCP) },
+	{ .name = "dhcp: v4 udp 53 -> 68 dropped (not from the server port)",
+	  .pkt = { UDP4(68), .sport = 53 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 68) },
+	{ .name = "dhcp: v4 udp 67 -> 67 dropped (not to the client port)",
+	  .pkt = { UDP4(67), .sport = 67 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 67) },
+	{ .name = "dhcp: v4 tcp 67 -> 68 dropped (dhcp is udp)",
+	  .pkt = { TCP4(68), .sport = 67 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 68) },
+	{ .name = "dhcp: v6 udp 67 -> 68 dropped (the v4 ports over v6)",
+	  .pkt = { UDP6(68), .sport = 67 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 68) },
+	{ .name = "dhcp: v4 udp 547 -> 546 dropped (the v6 ports over v4)",
+	  .pkt = { UDP4(546), .sport = 547 },
+	  .verdict = XDP_DROP, .counter = PORT(UDP, 546) },
 
 	/* TCP/UDP by port, 0, 1 and 2 VLAN tags, both families. */
 	{ .name = "v4 tcp 443 allowed",
@@ -942,8 +1138,36 @@ static const struct row rows[] = {
 	  .verdict = XDP_PASS, .counter = PORT(UDP, 44250) },
 	{ .name = "v6 atomic fragment header (offset 0, M=0) then tcp 443 allowed",
 	  .pkt = { TCP6(443), EXTS(EXT_FRAG), .frag6 = 0 },
-	  .tweak = { .drop_frags = 1 },
 	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "v6 atomic fragment is a fragment: dropped with drop_frags",
+	  .pkt = { TCP6(443), EXTS(EXT_FRAG), .frag6 = 0 },
+	  .tweak = { .drop_frags = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(FRAGMENT) },
+	{ .name = "v6 two fragment headers (first fragments) to tcp 443: malformed",
+	  .pkt = { TCP6(443), EXTS(EXT_FRAG, EXT_FRAG), .frag6 = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 two atomic fragment headers to tcp 5432: malformed",
+	  .pkt = { TCP6(5432), EXTS(EXT_FRAG, EXT_FRAG), .frag6 = 0 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 fragment header after destination options + fragment: malformed with drop_frags",
+	  .pkt = { TCP6(443), EXTS(EXT_FRAG, EXT_DST, EXT_FRAG), .frag6 = 1 },
+	  .tweak = { .drop_frags = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 fragment header after hop-by-hop, first fragment, dropped with drop_frags",
+	  .pkt = { UDP6(44250), EXTS(EXT_HOP, EXT_FRAG), .frag6 = 1 },
+	  .tweak = { .drop_frags = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(FRAGMENT) },
+	{ .name = "v6 payload length ends inside the first extension header: malformed",
+	  .pkt = { TCP6(443), EXTS(EXT_DST), .mangle = ip6_len_inside_ext },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 payload length ends inside a later extension header: malformed",
+	  .pkt = { OTHER6(IPPROTO_GRE_), EXTS(EXT_HOP, EXT_DST),
+		   .mangle = ip6_len_inside_ext },
+	  .tweak = { .other_ip_pass = 1 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 payload length ends before the tcp header does: malformed",
+	  .pkt = { TCP6(443), EXTS(EXT_HOP), .mangle = ip6_len_before_l4 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
 	{ .name = "v6 authentication header then tcp 443 allowed",
 	  .pkt = { TCP6(443), EXTS(EXT_AH) },
 	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
@@ -1126,6 +1350,15 @@ static const struct row rows[] = {
 	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
 	{ .name = "reply: v6 udp answer from the flow's resolver passes as a reply",
 	  .pkt = { UDP6(41001), .src = "2001:db8:53::53", .sport = 53 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
+	{ .name = "reply: v4-mapped v6 ack from the v4 flow's remote is no reply",
+	  .pkt = { TCP6(41000), .src = "::ffff:198.51.100.20",
+		   .dst = "::ffff:192.168.1.10", .sport = 443, .tcp_flags = 0x10 },
+	  .tweak = { .replies = 1 },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 41000) },
+	{ .name = "reply: v4 rst from the flow's remote passes as a reply",
+	  .pkt = { TCP4(41000), .src = "198.51.100.20", .sport = 443, .tcp_flags = 0x14 },
 	  .tweak = { .replies = 1 },
 	  .verdict = XDP_PASS, .counter = CLASS(REPLY) },
 	{ .name = "reply: v6 udp from another remote port dropped",
@@ -1481,6 +1714,7 @@ static int load_flows(void)
 			.local_port = htons(fr->local_port),
 			.remote_port = htons(fr->remote_port),
 			.proto = fr->proto,
+			.family = fr->family,
 		};
 		struct xr_flow flow = {
 			.last_egress_ns = now - fr->age_secs * 1000000000ULL,
@@ -1603,6 +1837,8 @@ static void write_config(const struct row *r)
 		cp->other_ip_pass = 1;
 	if (r->tweak.replies)
 		cp->replies = 1;
+	if (r->tweak.icmp_info_pass)
+		cp->icmp_info_pass = 1;
 	cp->reply_tcp_secs = ROW_TCP_SECS;
 	cp->reply_udp_secs = ROW_UDP_SECS;
 	cp->reply_closed_secs = ROW_CLOSED_SECS;
@@ -1728,6 +1964,173 @@ static void run_row(void **state)
 			 r->name, f.len);
 }
 
+/* ---------------------------------------------------------------------
+ * The flow table: what the egress program records (xr_egress through
+ * BPF_PROG_TEST_RUN on an skb) and what an inbound packet may change.
+ */
+static int flow_of(const struct pkt_spec *s, int egress, struct xr_flow *out)
+{
+	const char *src = s->src ? s->src :
+			  s->family == 4 ? DEFAULT_SRC4 : DEFAULT_SRC6;
+	const char *dst = s->dst ? s->dst :
+			  s->family == 4 ? DEFAULT_DST4 : DEFAULT_DST6;
+	__u16 sport = htons(s->sport ? s->sport : SPORT), dport = htons(s->dport);
+	struct xr_flow_key key = {
+		.proto = s->l4 == IPPROTO_UDP ? XR_PROTO_UDP : XR_PROTO_TCP,
+		.family = s->family,
+	};
+
+	/* Keyed from the host's side: egress source, ingress destination. */
+	addr16(s->family, egress ? src : dst, key.local);
+	addr16(s->family, egress ? dst : src, key.remote);
+	key.local_port = egress ? sport : dport;
+	key.remote_port = egress ? dport : sport;
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.xr_flows), &key, out);
+}
+
+static __u32 run_egress(const struct pkt_spec *s)
+{
+	struct frame f;
+
+	build(s, &f);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b,
+		    .data_size_in = f.len, .repeat = 1);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xr_egress),
+				   &opts))
+		fail_msg("xr_egress BPF_PROG_TEST_RUN: %s", strerror(errno));
+	return opts.retval;
+}
+
+struct egress_row {
+	const char *name;
+	struct pkt_spec first; /* sent by the host first (sport: a row's own) */
+	struct pkt_spec then; /* sent next on the same tuple, if l4 is set */
+	int created; /* a flow exists afterwards */
+	__u32 closing; /* ...in this state */
+};
+
+#define HOST_SYN 0x02
+#define HOST_SYNACK 0x12
+#define HOST_RST 0x14
+#define HOST_ACK 0x10
+#define HOST_FIN 0x11
+
+/* clang-format off */
+static const struct egress_row egress_rows[] = {
+	{ "egress: the host's v4 SYN from a closed port creates a flow",
+	  { TCP4(443), .sport = 50001, .tcp_flags = HOST_SYN }, {}, 1, 0 },
+	{ "egress: the host's v6 SYN creates a flow of family 6",
+	  { TCP6(443), .sport = 50002, .tcp_flags = HOST_SYN }, {}, 1, 0 },
+	{ "egress: a SYN-ACK the host sends (it accepted) creates nothing",
+	  { TCP4(40999), .sport = 50003, .tcp_flags = HOST_SYNACK }, {}, 0, 0 },
+	{ "egress: a RST the host sends (closed port answering a scan) creates nothing",
+	  { TCP4(40999), .sport = 50004, .tcp_flags = HOST_RST }, {}, 0, 0 },
+	{ "egress: an ACK with data of an older session creates nothing",
+	  { TCP6(40999), .sport = 50005, .tcp_flags = HOST_ACK, .payload = 100 },
+	  {}, 0, 0 },
+	{ "egress: a SYN+RST the host sends creates nothing",
+	  { TCP4(40999), .sport = 50012, .tcp_flags = 0x06 }, {}, 0, 0 },
+	{ "egress: a SYN+FIN the host sends creates nothing",
+	  { TCP6(40999), .sport = 50013, .tcp_flags = 0x03 }, {}, 0, 0 },
+	{ "egress: a FIN the host sends creates nothing",
+	  { TCP4(40999), .sport = 50006, .tcp_flags = HOST_FIN }, {}, 0, 0 },
+	{ "egress: a v4 UDP datagram opens its reverse tuple",
+	  { UDP4(53), .sport = 50007 }, {}, 1, 0 },
+	{ "egress: a v6 UDP datagram opens its reverse tuple",
+	  { UDP6(53), .sport = 50008 }, {}, 1, 0 },
+	{ "egress: the host's FIN moves its connection to closing",
+	  { TCP4(443), .sport = 50009, .tcp_flags = HOST_SYN },
+	  { TCP4(443), .sport = 50009, .tcp_flags = HOST_FIN }, 1, 1 },
+	{ "egress: the host's RST moves its connection to closing",
+	  { TCP6(443), .sport = 50010, .tcp_flags = HOST_SYN },
+	  { TCP6(443), .sport = 50010, .tcp_flags = HOST_RST }, 1, 1 },
+	{ "egress: the host's ACK keeps its connection open",
+	  { TCP4(443), .sport = 50011, .tcp_flags = HOST_SYN },
+	  { TCP4(443), .sport = 50011, .tcp_flags = HOST_ACK }, 1, 0 },
+	{ "egress: a SYN from the open port 443 records nothing (inbound passes anyway)",
+	  { TCP4(5000), .sport = 443, .tcp_flags = HOST_SYN }, {}, 0, 0 },
+	{ "egress: a SYN from the source-restricted port 8888 records its flow",
+	  { TCP4(5000), .sport = 8888, .tcp_flags = HOST_SYN }, {}, 1, 0 },
+};
+/* clang-format on */
+
+#define N_EGRESS_ROWS (sizeof(egress_rows) / sizeof(egress_rows[0]))
+
+static void write_replies_config(void)
+{
+	struct xr_config cfg = policy_config;
+	__u32 zero = 0;
+
+	cfg.gen[0].replies = 1;
+	cfg.gen[0].reply_tcp_secs = ROW_TCP_SECS;
+	cfg.gen[0].reply_udp_secs = ROW_UDP_SECS;
+	cfg.gen[0].reply_closed_secs = ROW_CLOSED_SECS;
+	if (bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY))
+		fail_msg("writing xr_config: %s", strerror(errno));
+}
+
+static void run_egress_row(void **state)
+{
+	const struct egress_row *r = *state;
+	struct xr_flow flow;
+	__u32 ret;
+	int found;
+
+	write_replies_config();
+	/* The tuple is the row's own: nothing recorded it before. */
+	if (!flow_of(&r->first, 1, &flow))
+		fail_msg("%s: a flow exists before the row ran", r->name);
+	ret = run_egress(&r->first);
+	if (r->then.family)
+		ret = run_egress(&r->then);
+	/* TC_ACT_UNSPEC: later egress programs and filters still run. */
+	if (ret != (__u32)TC_ACT_UNSPEC)
+		fail_msg("%s: xr_egress returned %d, want TC_ACT_UNSPEC (-1)",
+			 r->name, (int)ret);
+	found = !flow_of(&r->first, 1, &flow);
+	if (found != r->created)
+		fail_msg("%s: flow %s, want %s", r->name,
+			 found ? "created" : "absent",
+			 r->created ? "created" : "absent");
+	if (found && flow.closing != r->closing)
+		fail_msg("%s: closing %u, want %u", r->name, flow.closing,
+			 r->closing);
+}
+
+/*
+ * An inbound FIN or RST on a live flow passes as a reply but must not
+ * shorten the flow: only the host's own FIN/RST may.
+ */
+static void inbound_teardown_keeps_flow(void **state)
+{
+	static const struct pkt_spec rst = { TCP4(41000), .src = "198.51.100.20",
+					     .sport = 443, .tcp_flags = 0x14 };
+	static const struct pkt_spec fin = { TCP4(41000), .src = "198.51.100.20",
+					     .sport = 443, .tcp_flags = 0x11 };
+	const struct pkt_spec *pkts[] = { &rst, &fin };
+	struct xr_flow flow;
+	size_t i;
+
+	(void)state;
+	write_replies_config();
+	for (i = 0; i < 2; i++) {
+		struct frame f;
+
+		build(pkts[i], &f);
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b,
+			    .data_size_in = f.len, .repeat = 1);
+		assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+		if (opts.retval != XDP_PASS)
+			fail_msg("inbound %s on the live flow: verdict %s, want XDP_PASS",
+				 i ? "FIN" : "RST", verdict_name(opts.retval));
+		if (flow_of(pkts[i], 0, &flow))
+			fail_msg("the flow 41000 is gone");
+		if (flow.closing)
+			fail_msg("an inbound %s moved the host's flow to closing",
+				 i ? "FIN" : "RST");
+	}
+}
+
 /* Every row's frame into a pcap file, in row order, to inspect with tcpdump. */
 static int write_pcap(const char *path)
 {
@@ -1772,7 +2175,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	tests = calloc(N_ROWS, sizeof(*tests));
+	tests = calloc(N_ROWS + N_EGRESS_ROWS + 1, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < N_ROWS; i++) {
@@ -1780,8 +2183,17 @@ int main(int argc, char **argv)
 		tests[i].test_func = run_row;
 		tests[i].initial_state = (void *)&rows[i];
 	}
-	ret = _cmocka_run_group_tests("fixtures", tests, N_ROWS,
-				      setup_program, teardown_program);
+	for (i = 0; i < N_EGRESS_ROWS; i++) {
+		tests[N_ROWS + i].name = egress_rows[i].name;
+		tests[N_ROWS + i].test_func = run_egress_row;
+		tests[N_ROWS + i].initial_state = (void *)&egress_rows[i];
+	}
+	tests[N_ROWS + N_EGRESS_ROWS].name =
+		"ingress: an inbound RST or FIN does not shorten the host's flow";
+	tests[N_ROWS + N_EGRESS_ROWS].test_func = inbound_teardown_keeps_flow;
+	ret = _cmocka_run_group_tests("fixtures", tests,
+				      N_ROWS + N_EGRESS_ROWS + 1, setup_program,
+				      teardown_program);
 	free(tests);
 	return ret;
 }

@@ -96,7 +96,10 @@ check "detach clears the stale pins" xr detach $SRV_IF
 check "then load works" xr load $SRV_IF reflector-caddy
 
 # ---- detach keeps filters others added after us ------------------------
-# Our load created the clsact qdisc; another tool then adds an ingress filter.
+# With the clsact recorder (kernels before 6.6; tcx adds no qdisc), our load
+# creates the clsact qdisc; another tool then adds an ingress filter.
+check "detach the tcx recorder" xr detach $SRV_IF
+XDP_REFLECTOR_EGRESS=clsact check "load with the clsact recorder" xr load $SRV_IF reflector-caddy
 cat >"$E2E_TMP/other_tc.c" <<'C'
 #include <linux/bpf.h>
 __attribute__((section("tc"), used)) int other_tc(struct __sk_buff *skb) { return 0; }
@@ -112,7 +115,7 @@ else
 fi
 expect_eq "our egress filter is gone" "$(srv tc filter show dev $SRV_IF egress | grep -c xr_egress)" 0
 srv tc qdisc del dev $SRV_IF clsact
-check "load again" xr load $SRV_IF reflector-caddy
+XDP_REFLECTOR_EGRESS=clsact check "load again" xr load $SRV_IF reflector-caddy
 check "detach again" xr detach $SRV_IF
 expect_eq "with no one else's filter, detach removes the qdisc it added" \
 	"$(srv tc qdisc show dev $SRV_IF | grep -c clsact)" 0

@@ -9,8 +9,7 @@
 #   3. --confirm rolls back a first load (detach) and a reload (previous
 #      policy, proven with real TCP traffic) unless `confirm` runs in time;
 #   4. detach removes the program and every pin and filter it made.
-# Every wait is a bounded poll; confirm windows are far above what the
-# checks in them need, and each measures itself.
+# Every wait is a bounded poll; the suite takes about 40 s.
 . "$(dirname "$0")/lib.sh"
 
 unset SSH_CONNECTION # only the checks below set it
@@ -31,7 +30,7 @@ safety_cleanup() {
 			sleep 0.2
 		done
 		if ! proc_gone "$pid" &&
-			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$XR_BIN"; then
+			tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$XR_BIN"; then
 			kill "$pid" 2>/dev/null
 		fi
 	done
@@ -119,13 +118,7 @@ poll() {
 	"$@"
 }
 
-# Sleep until the wall clock reaches T (seconds, fractional).
-sleep_until() {
-	python3 -c 'import sys, time; time.sleep(max(0.0, min(30.0, float(sys.argv[1]) - time.time())))' "$1"
-}
-
 now() { date +%s.%N; }
-add() { python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]))' "$1" "$2"; }
 
 not_loaded() {
 	[ -z "$(xdp_prog "$1")" ] && [ ! -e "$PINS/$1" ] &&
@@ -138,13 +131,7 @@ proc_gone() {
 }
 settled_on() { [ "$(sfield "$SRV_IF" profile confirm_pending)" == "$1 false" ]; }
 
-# Start a command at a given fraction of a wall-clock second, so that a
-# deadline kept in whole seconds cannot make a check flaky either way.
-align_to() { python3 -c 'import sys, time; time.sleep((float(sys.argv[1]) - time.time() % 1) % 1)' "$1"; }
-
-# An answer comes in ms: 2 s keeps a busy machine from turning it into a
-# timeout, and a drop costs 2 s.
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 2; }
+tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 0.7; }
 
 # ---- fixtures -------------------------------------------------------------
 
@@ -177,7 +164,7 @@ allow:
   - {service: Broken, protocol: tcp, port: 99999}
 EOF
 
-start_server --tcp 22,443,3000 || { not_ok "fixture: listeners"; finish; exit; }
+start_server --tcp 22,443,3000 --lifetime 600 || { not_ok "fixture: listeners"; finish; exit; }
 expect_eq "fixture: 443 reachable before any filter" "$(tcp 443)" ok
 
 # ---- 1. failure paths leave the host as it was ------------------------------
@@ -249,9 +236,7 @@ else
 	srv ip link del "$EXTRA_IF"
 fi
 
-t=$EPOCHREALTIME
 run xr load "$SRV_IF" reflector-caddy
-LOAD_SECS=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { d = b - a; print (d < 0.5 ? d : 0.5) }')
 expect_rc "veth default mode: load exits 0" 0
 expect_eq "veth default mode: status --json mode" "$(sfield "$SRV_IF" mode)" native
 if srv ip -d link show "$SRV_IF" 2>/dev/null | grep -qE 'mtu [0-9]+ xdp '; then
@@ -367,92 +352,65 @@ expect_same "ssh guard: the sudo-like refusal changes nothing" "$S0" "$(state)"
 
 # ---- 3. --confirm ---------------------------------------------------------
 
-# Confirm windows are far above what the checks inside them need on a slow
-# machine; each case measures its own time with $EPOCHREALTIME (no fork) and
-# says "setup overran" rather than misjudge the loader when it ran out.
-elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-later_than() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+# Windows: where the test confirms, 60 s (it never waits for them); where the
+# rollback must fire, long enough for what is checked before it, and the
+# wait for it is a poll with a deadline far beyond.
+ROLLBACK_SECS=10
 
-# (a) First load, never confirmed, from a session that then ends. Time it so
-# that the rollback is armed late in a wall-clock second: a deadline kept in
-# whole seconds would then fire 0.75 s early or more, every run.
-A_SECS=8 A_MIN=7.5 # a whole-second deadline would fire by 7.25 s
-align_to "$(python3 -c 'import sys; print((0.75 - float(sys.argv[1])) % 1)' "${LOAD_SECS:-0.15}")"
-t_start=$EPOCHREALTIME
+# (a) First load, never confirmed, from a session that then ends.
+t_start=$(now)
 setsid nsenter --net=/run/netns/$SRV_NS "$XR_BIN" load "$SRV_IF" reflector-caddy \
-	--confirm $A_SECS --pin-dir "$PINS" >"$T/confirm-a.log" 2>&1 &
+	--confirm $ROLLBACK_SECS --pin-dir "$PINS" >"$T/confirm-a.log" 2>&1 &
 loader=$!
 wait $loader
-RC=$?
-t_end=$EPOCHREALTIME
-OUT=$(cat "$T/confirm-a.log")
-expect_rc "confirm (a): load --confirm $A_SECS exits 0" 0
+RC=$? OUT=$(cat "$T/confirm-a.log") t_end=$(now)
+expect_rc "confirm (a): load --confirm $ROLLBACK_SECS exits 0" 0
 expect_out "confirm (a): load says to run confirm" "xdp-reflector confirm"
-# Inside the window only what is quick (no Python): two status reads.
-snap=$(xr status "$SRV_IF" --json 2>&1)
-run xr status
-cpid=""
-[[ $snap =~ \"rollback_pid\":([0-9]+) ]] && cpid=${BASH_REMATCH[1]}
-[ -n "$cpid" ] && [ "$cpid" != 0 ] && CONFIRM_PIDS+=("$cpid")
-alive=no
+track_confirm "$SRV_IF"
 if ! kill -0 -- -"$loader" 2>/dev/null && [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null &&
 	[ "$(ps -o sid= -p "$cpid" | tr -d ' ')" != "$loader" ]; then
-	alive=yes
-fi
-setup=$(elapsed "$t_end")
-expect_out "confirm (e): status shows the pending confirm" "pending \([0-9]+s left\)"
-if [[ $snap == *'"confirm_pending":true'* ]]; then ok "confirm (e): status --json confirm_pending"; else not_ok "confirm (e): status --json confirm_pending" "$snap"; fi
-if [ $alive = yes ]; then
 	ok "confirm (a): loader and its session gone, rollback process $cpid in its own session"
 else
 	not_ok "confirm (a): loader and its session gone, rollback process in its own session" \
 		"rollback pid '$cpid'" "$(ps -o pid,ppid,sid,cmd -p "${cpid:-1}" 2>&1)"
 fi
-if later_than "$setup" $((A_SECS - 1)); then
-	not_ok "confirm (a): setup overran: the checks above took ${setup} s of the $A_SECS s window"
-fi
-# When exactly does it go? Poll finely (bounded: the window + 30 s).
-until_s=$((SECONDS + A_SECS + 30))
-while [ $SECONDS -lt $until_s ]; do
+# When does it go? Poll (bounded: 60 s, six times the window).
+for ((i = 0; i < 600; i++)); do
 	not_loaded "$SRV_IF" && break
-	sleep 0.05
+	sleep 0.1
 done
-t_gone=$EPOCHREALTIME
-# Measured from after the loader returned (late, under load): a lower bound
-# of the window kept, which cannot make an early rollback look punctual.
-window=$(awk -v a="$t_end" -v b="$t_gone" 'BEGIN { printf "%.2f", b - a }')
-if later_than "$window" $A_MIN; then
-	ok "confirm (a): the $A_SECS s asked for are kept (rolled back ${window} s after the load)"
-elif later_than "$(awk -v a="$t_start" -v b="$t_gone" 'BEGIN { print b - a }')" $A_MIN; then
-	not_ok "confirm (a): the $A_SECS s asked for are kept" \
-		"setup overran: the load itself took $(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.2f", b - a }') s, cannot judge a window of ${window} s"
+t_gone=$(now)
+read -r after_start after_end < <(python3 -c 'import sys; g, s, e = map(float, sys.argv[1:]); print("%.2f %.2f" % (g - s, g - e))' "$t_gone" "$t_start" "$t_end")
+# The window counts from when the rollback process recorded itself, just
+# before load returned: never less than asked for from the start of the
+# load, nor (up to the return path's time) from its end.
+if python3 -c 'import sys; s, e, w = map(float, sys.argv[1:]); sys.exit(not (s >= w and e >= w - 0.5))' \
+	"$after_start" "$after_end" "$ROLLBACK_SECS"; then
+	ok "confirm (a): the $ROLLBACK_SECS s asked for are kept (gone ${after_end} s after load returned)"
 else
-	not_ok "confirm (a): the $A_SECS s asked for are kept" \
-		"rolled back ${window} s after load --confirm $A_SECS returned"
+	not_ok "confirm (a): the $ROLLBACK_SECS s asked for are kept" \
+		"gone ${after_start} s after load started, ${after_end} s after it returned"
 fi
-if not_loaded "$SRV_IF"; then
-	ok "confirm (a): not confirmed: program, pins and tc filter gone (${window} s)"
-else
-	not_ok "confirm (a): not confirmed: program, pins and tc filter gone" \
-		"after ${window} s:" "$(state)"
-fi
+check "confirm (a): not confirmed: program, pins and tc filter gone (within 60 s)" not_loaded "$SRV_IF"
 expect_same "confirm (a): host state as before the load" "$S0" "$(state)"
 poll 100 proc_gone "${cpid:-0}"
 check "confirm (a): rollback process exited" proc_gone "${cpid:-0}"
 
-# (b) First load confirmed in time stays, also after its deadline.
-W=8
-run xr load "$SRV_IF" reflector-caddy --confirm $W
-t_end=$EPOCHREALTIME
-expect_rc "confirm (b): load --confirm $W exits 0" 0
+# (b) First load confirmed in time stays; confirm ends the rollback process,
+# so nothing is left that could roll it back later.
+run xr load "$SRV_IF" reflector-caddy --confirm 60
+expect_rc "confirm (b): load --confirm 60 exits 0" 0
 track_confirm "$SRV_IF"
+check "confirm (b): rollback process running" kill -0 "${cpid:-0}"
+expect_eq "confirm (e): status --json confirm_pending" "$(sfield "$SRV_IF" confirm_pending)" true
+run xr status
+expect_out "confirm (e): status shows the pending confirm" "pending \([0-9]+s left\)"
 run xr confirm "$SRV_IF"
-expect_rc "confirm (b): confirm exits 0 ($(elapsed "$t_end") s after the load)" 0
+expect_rc "confirm (b): confirm exits 0" 0
 expect_eq "confirm (b): status no longer pending" "$(sfield "$SRV_IF" confirm_pending)" false
 poll 100 proc_gone "${cpid:-0}"
 check "confirm (b): rollback process ends after confirm" proc_gone "${cpid:-0}"
-sleep_until "$(add "${t_end%.*}" $((W + 2)))"
-check "confirm (b): still loaded after the deadline" is_loaded "$SRV_IF"
+check "confirm (b): still loaded" is_loaded "$SRV_IF"
 expect_eq "confirm (b): 443 still passes" "$(tcp 443)" ok
 
 # (f) Nothing pending.
@@ -461,26 +419,33 @@ expect_rc "confirm (f): confirm with nothing pending exits 1" 1
 run xr confirm xrnone$$
 expect_rc "confirm (f): confirm where nothing is loaded exits 1" 1
 
-# (c) Reload A -> B, never confirmed: A comes back. A = reflector-caddy
-# (443, not 3000), B = reflector-direct (3000, not 443).
+# (d) Reload A -> B confirmed in time keeps B. A = reflector-caddy (443, not
+# 3000), B = reflector-direct (3000, not 443).
 prog_a=$(sfield "$SRV_IF" prog_id)
-WC=20 # its window holds a dozen commands and two TCP probes
-run xr reload "$SRV_IF" reflector-direct --confirm $WC
-t_end=$EPOCHREALTIME
-expect_rc "confirm (c): reload B --confirm $WC exits 0" 0
+run xr reload "$SRV_IF" reflector-direct --confirm 60
+expect_rc "confirm (d): reload B --confirm 60 exits 0" 0
 track_confirm "$SRV_IF"
 expect_eq "confirm (e): reload pending in status" "$(sfield "$SRV_IF" profile confirm_pending)" "reflector-direct true"
 st=$(state)
 run xr reload "$SRV_IF" reflector-caddy
-expect_rc "confirm (c): another reload while pending is refused (exit 1)" 1
-expect_same "confirm (c): refused reload changes nothing" "$st" "$(state)"
-expect_eq "confirm (c): B in force: 3000 passes" "$(tcp 3000)" ok
-expect_eq "confirm (c): B in force: 443 dropped" "$(tcp 443)" timeout
-setup=$(elapsed "$t_end")
-if later_than "$setup" $((WC - 1)); then
-	not_ok "confirm (c): setup overran: the checks above took ${setup} s of the $WC s window"
-fi
-poll $(((WC + 30) * 10)) settled_on reflector-caddy
+expect_rc "confirm (d): another reload while pending is refused (exit 1)" 1
+expect_same "confirm (d): refused reload changes nothing" "$st" "$(state)"
+expect_eq "confirm (d): B in force: 3000 passes" "$(tcp 3000)" ok
+expect_eq "confirm (d): B in force: 443 dropped" "$(tcp 443)" timeout
+run xr confirm "$SRV_IF"
+expect_rc "confirm (d): confirm exits 0" 0
+poll 100 proc_gone "${cpid:-0}"
+check "confirm (d): rollback process ended" proc_gone "${cpid:-0}"
+expect_eq "confirm (d): B kept" "$(sfield "$SRV_IF" profile confirm_pending)" "reflector-direct false"
+expect_eq "confirm (d): B still in force: 3000 passes" "$(tcp 3000)" ok
+
+# (c) Reload A -> B, never confirmed: A comes back.
+run xr reload "$SRV_IF" reflector-caddy
+expect_rc "confirm (c): back to A (plain reload) exits 0" 0
+run xr reload "$SRV_IF" reflector-direct --confirm 5
+expect_rc "confirm (c): reload B --confirm 5 exits 0" 0
+track_confirm "$SRV_IF"
+poll 600 settled_on reflector-caddy
 expect_eq "confirm (c): not confirmed: status back to A" "$(sfield "$SRV_IF" profile confirm_pending)" "reflector-caddy false"
 expect_eq "confirm (c): A's digest back" "$(sfield "$SRV_IF" digest)" "$DIGEST_A"
 expect_eq "confirm (c): A in force again: 443 passes" "$(tcp 443)" ok
@@ -488,20 +453,6 @@ expect_eq "confirm (c): A in force again: 3000 dropped" "$(tcp 3000)" timeout
 expect_eq "confirm (c): same program stays attached" "$(sfield "$SRV_IF" prog_id)" "$prog_a"
 poll 100 proc_gone "${cpid:-0}"
 check "confirm (c): rollback process exited" proc_gone "${cpid:-0}"
-
-# (d) Reload A -> B confirmed in time keeps B, also after its deadline.
-run xr reload "$SRV_IF" reflector-direct --confirm $W
-t_end=$EPOCHREALTIME
-expect_rc "confirm (d): reload B --confirm $W exits 0" 0
-track_confirm "$SRV_IF"
-run xr confirm "$SRV_IF"
-expect_rc "confirm (d): confirm exits 0 ($(elapsed "$t_end") s after the reload)" 0
-poll 100 proc_gone "${cpid:-0}"
-sleep_until "$(add "${t_end%.*}" $((W + 2)))"
-expect_eq "confirm (d): B kept after the deadline" "$(sfield "$SRV_IF" profile confirm_pending)" "reflector-direct false"
-expect_eq "confirm (d): B in force: 3000 passes" "$(tcp 3000)" ok
-expect_eq "confirm (d): B in force: 443 dropped" "$(tcp 443)" timeout
-check "confirm (d): rollback process ended" proc_gone "${cpid:-0}"
 
 # ---- 4. detach --------------------------------------------------------------
 
@@ -537,7 +488,7 @@ if srv_obj ip link set dev "$SRV_IF" xdp obj "$T/other_xdp.o" sec xdp 2>"$T/ip.l
 	run xr load "$SRV_IF" reflector-caddy --replace --confirm 2
 	expect_rc "--replace --confirm: load exits 0" 0
 	track_confirm "$SRV_IF"
-	poll 300 test ! -e "$PINS/$SRV_IF"
+	poll 600 test ! -e "$PINS/$SRV_IF"
 	check "--replace --confirm: not confirmed: ours gone" test ! -e "$PINS/$SRV_IF"
 	expect_eq "--replace --confirm: not confirmed: the replaced program is back" \
 		"$(xdp_prog "$SRV_IF" | cut -d' ' -f2)" "$other_name"

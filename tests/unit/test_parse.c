@@ -243,19 +243,51 @@ static void test_arp_is_non_ip(void **state)
 	}
 }
 
-static void test_three_vlan_tags_stop_at_two(void **state)
+/*
+ * More tags than the parser follows are malformed, never non-IP: the kernel
+ * strips priority tags (VID 0) and delivers what is behind them.
+ */
+static void test_vlan_tags_beyond_two_malformed(void **state)
 {
+	static const __u16 tpids[] = { XR_ETH_P_8021Q, XR_ETH_P_8021AD,
+				       XR_ETH_P_QINQ1 };
 	struct frame f;
-	struct vlan_tag third = { htons(200), htons(ETH_P_IP) };
+	size_t i;
+	int n, k;
 
 	(void)state;
-	/* 802.1ad, 802.1Q, then one more 802.1Q tag: EtherType 0x8100 remains. */
-	eth(&f, 2, XR_ETH_P_8021Q);
-	put(&f, &third, sizeof(third));
-	ipv4(&f, IPPROTO_TCP, 0, 0);
-	tcp(&f, 1, 443);
+	for (i = 0; i < sizeof(tpids) / sizeof(tpids[0]); i++) {
+		for (n = 3; n <= 8; n++) {
+			struct ethhdr e = { .h_proto = htons(tpids[i]) };
+
+			memset(&f, 0, sizeof(f));
+			put(&f, &e, sizeof(e));
+			for (k = 0; k < n; k++) {
+				struct vlan_tag t = {
+					0, htons(k + 1 < n ? tpids[i] : ETH_P_IP)
+				};
+
+				put(&f, &t, sizeof(t));
+			}
+			f.l3 = f.len;
+			ipv4(&f, IPPROTO_UDP, 0, 0);
+			udp(&f, 1, 6379, 8);
+			finish(&f);
+			assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+		}
+	}
+	/* One 0x9100 tag: never followed, so it is a tag the parser stops at. */
+	eth(&f, 0, XR_ETH_P_QINQ1);
+	payload(&f, 40);
 	finish(&f);
-	assert_int_equal(parse(&f).kind, XR_KIND_NON_IP);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+	/* Two tags, VID 0: judged by the port. */
+	eth(&f, 2, ETH_P_IP);
+	ipv4(&f, IPPROTO_TCP, 0, 0);
+	tcp(&f, 1, 5432);
+	finish(&f);
+	assert_int_equal(parse(&f).kind, XR_KIND_L4);
+	assert_int_equal(parse(&f).pkt.dport, 5432);
 }
 
 static void test_tcp4_fields(void **state)
@@ -491,7 +523,7 @@ static void test_ipv6_fragments(void **state)
 	assert_int_equal(r.pkt.dport, 443);
 	assert_int_equal(r.pkt.fragment, 1);
 
-	/* Atomic fragment: offset 0, M=0. */
+	/* Atomic fragment (offset 0, M=0): any Fragment header is a fragment. */
 	eth(&f, 0, ETH_P_IPV6);
 	ipv6(&f, XR_IPPROTO_FRAGMENT);
 	ext6(&f, XR_IPPROTO_FRAGMENT, IPPROTO_TCP, 8, 0);
@@ -499,7 +531,24 @@ static void test_ipv6_fragments(void **state)
 	finish(&f);
 	r = parse(&f);
 	assert_int_equal(r.kind, XR_KIND_L4);
-	assert_int_equal(r.pkt.fragment, 0);
+	assert_int_equal(r.pkt.fragment, 1);
+
+	/* A second Fragment header, whatever either says: malformed. */
+	eth(&f, 0, ETH_P_IPV6);
+	ipv6(&f, XR_IPPROTO_FRAGMENT);
+	ext6(&f, XR_IPPROTO_FRAGMENT, XR_IPPROTO_FRAGMENT, 8, 1);
+	ext6(&f, XR_IPPROTO_FRAGMENT, IPPROTO_TCP, 8, 0);
+	tcp(&f, 1, 5432);
+	finish(&f);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+	eth(&f, 0, ETH_P_IPV6);
+	ipv6(&f, XR_IPPROTO_FRAGMENT);
+	ext6(&f, XR_IPPROTO_FRAGMENT, XR_IPPROTO_DSTOPTS, 8, 0);
+	ext6(&f, XR_IPPROTO_DSTOPTS, XR_IPPROTO_FRAGMENT, 8, 0);
+	ext6(&f, XR_IPPROTO_FRAGMENT, IPPROTO_UDP, 8, 181 << 3);
+	payload(&f, 3);
+	finish(&f);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
 
 	/* Later fragment after hop-by-hop: the fragment's next header is kept. */
 	eth(&f, 0, ETH_P_IPV6);
@@ -652,6 +701,67 @@ static void test_extension_length_beyond_frame(void **state)
 		f.b[f.l3 + 40] = XR_IPPROTO_DSTOPTS;
 		assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
 	}
+}
+
+/*
+ * An extension chain that runs past the IPv6 payload length is malformed,
+ * even when the frame (Ethernet padding) holds the bytes.
+ */
+static void test_extension_beyond_payload_length(void **state)
+{
+	struct frame f;
+
+	(void)state;
+	eth(&f, 0, ETH_P_IPV6);
+	ipv6(&f, XR_IPPROTO_DSTOPTS);
+	ext6(&f, XR_IPPROTO_DSTOPTS, IPPROTO_TCP, 16, 0);
+	tcp(&f, 1, 443);
+	finish(&f);
+	assert_int_equal(parse(&f).kind, XR_KIND_L4);
+	/* Payload length 8: the 16-byte header ends past it. */
+	put16(f.b + f.l3 + offsetof(struct ipv6hdr, payload_len), 8);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+	/* Payload length 4: not even the header's first 8 bytes. */
+	put16(f.b + f.l3 + offsetof(struct ipv6hdr, payload_len), 4);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+	/* Ends with the header, before an unknown protocol: malformed too. */
+	eth(&f, 0, ETH_P_IPV6);
+	ipv6(&f, XR_IPPROTO_HOPOPTS);
+	ext6(&f, XR_IPPROTO_HOPOPTS, XR_IPPROTO_DSTOPTS, 8, 0);
+	ext6(&f, XR_IPPROTO_DSTOPTS, 47 /* GRE */, 8, 0);
+	payload(&f, 8);
+	finish(&f);
+	assert_int_equal(parse(&f).kind, XR_KIND_OTHER_IP);
+	put16(f.b + f.l3 + offsetof(struct ipv6hdr, payload_len), 12);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+}
+
+/* IPv4 AH is followed like IPv6's: the protocol under it is what counts. */
+static void test_ipv4_ah_followed(void **state)
+{
+	const __u8 ah[24] = { IPPROTO_UDP, 4 }; /* (4 + 2) * 4 = 24 bytes */
+	struct frame f;
+	struct parsed r;
+
+	(void)state;
+	eth(&f, 0, ETH_P_IP);
+	ipv4(&f, XR_IPPROTO_AH, 0, 0);
+	put(&f, ah, sizeof(ah));
+	udp(&f, 1, 44250, 8);
+	finish(&f);
+	r = parse(&f);
+	assert_int_equal(r.kind, XR_KIND_L4);
+	assert_int_equal(r.pkt.proto, XR_PROTO_UDP);
+	assert_int_equal(r.pkt.dport, 44250);
+	/* The AH length runs past the IP packet: malformed. */
+	f.b[f.l3 + 20 + 1] = 200;
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
+	/* AH cut short. */
+	eth(&f, 0, ETH_P_IP);
+	ipv4(&f, XR_IPPROTO_AH, 0, 0);
+	put(&f, ah, 6);
+	finish(&f);
+	assert_int_equal(parse(&f).kind, XR_KIND_MALFORMED);
 }
 
 /* ip_end is the IP length, whatever the frame holds: the caller compares. */
@@ -840,7 +950,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arp_is_non_ip),
-		cmocka_unit_test(test_three_vlan_tags_stop_at_two),
+		cmocka_unit_test(test_vlan_tags_beyond_two_malformed),
 		cmocka_unit_test(test_tcp4_fields),
 		cmocka_unit_test(test_udp6_fields),
 		cmocka_unit_test(test_port_byte_order_extremes),
@@ -854,6 +964,8 @@ int main(void)
 		cmocka_unit_test(test_extension_chain_bound),
 		cmocka_unit_test(test_malformed_fields),
 		cmocka_unit_test(test_extension_length_beyond_frame),
+		cmocka_unit_test(test_extension_beyond_payload_length),
+		cmocka_unit_test(test_ipv4_ah_followed),
 		cmocka_unit_test(test_ip_truncated),
 		cmocka_unit_test(test_truncated_ethernet),
 		cmocka_unit_test(test_truncated_vlan_tags),

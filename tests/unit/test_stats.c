@@ -517,12 +517,13 @@ static void test_prometheus_shape_and_values(void **state)
 		out, "# TYPE xdp_reflector_policy_loaded_timestamp_seconds "
 		     "gauge\nxdp_reflector_policy_loaded_timestamp_seconds{"
 		     "interface=\"eth0\"} 1700000000\n"));
-	/* Bounded: 2 families x 2 verdicts x (3 rules + 2 other), 2 x 6 x 2
+	/* Bounded: 2 families x 2 verdicts x (3 rules + 2 other), 2 x 7 x 2
 	 * classes, 2 x 2 top ports, 2 policy series. */
 	assert_int_equal(count_lines(out, "xdp_reflector_packets_total{") +
 				 count_lines(out, "xdp_reflector_bytes_total{"),
 			 20);
-	assert_int_equal(count_lines(out, "xdp_reflector_class_"), 24);
+	assert_int_equal(count_lines(out, "xdp_reflector_class_"),
+			 2 * XR_CLASS_MAX * 2);
 	assert_int_equal(count_lines(out, "xdp_reflector_top_dropped_"), 4);
 	assert_int_equal(count_lines(out, "# HELP "), 8);
 	assert_int_equal(count_lines(out, "# TYPE "), 8);

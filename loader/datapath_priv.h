@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the datapath modules share among themselves (datapath.c, generation.c,
+ * xdp_attach.c, egress.c); the commands use datapath.h only.
+ */
+#ifndef XR_DATAPATH_PRIV_H
+#define XR_DATAPATH_PRIV_H
+
+#include <stddef.h>
+
+#include "datapath.h"
+
+/* DIR/NAME into BUF: 0 or -ENAMETOOLONG. */
+int xr_dp_pin_path(const char *dir, const char *name, char *buf, size_t len);
+/* Create DIR and pin every map of M in it; on failure nothing is left. */
+int xr_dp_pin_maps(const struct xr_maps *m, const char *dir);
+/* Remove every pin load can make under DIR, then DIR itself. */
+void xr_dp_unpin_all(const char *dir);
+
+/* Fill generation GEN with POLICY without making it active (generation.c). */
+int xr_dp_write_generation(const struct xr_maps *m, __u32 gen,
+			   const struct xr_policy *policy);
+
+#endif /* XR_DATAPATH_PRIV_H */
