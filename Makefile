@@ -63,7 +63,7 @@ BIN := $(OUT)/xdp-reflector
 .DELETE_ON_ERROR:
 # The BPF objects are inputs of tests and benchmarks too: keep them.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test unit run demo bench install uninstall clean format deb FORCE
+.PHONY: all deps test test-stress unit run demo bench install uninstall clean format deb FORCE
 
 all: $(BIN) $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
@@ -114,6 +114,12 @@ test:
 	$(Q)scripts/install-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh
+
+# The same with every CPU kept busy by the runner (XR_STRESS=1).
+test-stress:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)XR_STRESS=1 tests/run-all.sh
 
 # `make run` alone: the demo on a throwaway namespace pair;
 # `make run IFACE=eth0 [PROFILE=reflector-caddy] [ARGS=...]`: load on IFACE.

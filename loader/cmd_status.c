@@ -5,7 +5,9 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_confirm.h"
@@ -60,6 +62,24 @@ static int read_status(const struct xr_opts *o, const char *iface,
 	    xdp.prog_id == st->prog_id)
 		st->mode = xdp.mode == XR_MODE_GENERIC ? "generic" : "native";
 	return 0;
+}
+
+/*
+ * A pin root may be a bpffs root itself, holding maps.debug, progs.debug and
+ * iproute2's tc/ ip/ xdp/: ours are the directories with our meta map pin.
+ */
+static bool is_our_pin_dir(const char *root, const char *name)
+{
+	char path[320];
+	struct stat st;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", root, name);
+	if (n < 0 || (size_t)n >= sizeof(path) || lstat(path, &st) ||
+	    !S_ISDIR(st.st_mode))
+		return false;
+	n = snprintf(path, sizeof(path), "%s/%s/%s", root, name, XR_MAP_META);
+	return n > 0 && (size_t)n < sizeof(path) && !access(path, F_OK);
 }
 
 static void print_json(struct json *j, const struct iface_status *st)
@@ -134,7 +154,9 @@ int xr_cmd_status(struct xr_opts *o)
 
 	/* Errors first, so that stdout holds a whole document or nothing. */
 	if (o->iface) {
-		err = read_status(o, o->iface, &st);
+		err = is_our_pin_dir(o->pin_root, o->iface) ?
+			      read_status(o, o->iface, &st) :
+			      -ENOENT;
 		if (err) {
 			if (err == -ENOENT)
 				fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
@@ -160,13 +182,15 @@ int xr_cmd_status(struct xr_opts *o)
 		d = opendir(o->pin_root);
 		while (d && (de = readdir(d))) {
 			/* Only a directory with a valid interface name can be
-			 * ours (a bpffs root also holds maps.debug, progs.debug). */
+			 * ours (a bpffs root also holds maps.debug, progs.debug),
+			 * and only one that holds our pins (iproute2's tc/ does not). */
 			if (xr_iface_name_rule(de->d_name) ||
-			    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+			    !is_our_pin_dir(o->pin_root, de->d_name))
 				continue;
 			err = read_status(o, de->d_name, &st);
 			if (err) {
-				/* Only a directory that is not ours is skipped. */
+				/* Ours, but unreadable: say so. */
 				if (err != -ENOENT) {
 					fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
 						de->d_name, o->pin_root, strerror(-err));

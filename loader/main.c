@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "iface.h"
+#include "pin_root.h"
 #include "schema.h"
 #include "version.h"
 
@@ -407,5 +408,7 @@ int main(int argc, char **argv)
 	}
 	if (parse_opts(c, argc - 1, argv + 1, &o))
 		return XR_EXIT_USAGE;
+	if ((c->opts & O_PIN) && xr_pin_root_resolve(o.pin_root))
+		return XR_EXIT_RUNTIME;
 	return c->fn(&o);
 }

@@ -10,6 +10,14 @@
 XR_BIN=${XR_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/xdp-reflector}
 _pass=0 _fail=0 _skip=0
 
+# `python3` may be a version manager's shim (pyenv: a chain of bash scripts,
+# 0.3 s to seconds per start on a busy machine). Resolve the interpreter it
+# picks once and put its directory first, so every later python3 - ours and
+# those nsenter runs - starts it directly.
+if _py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) && [ -x "$_py" ]; then
+	[ "${PATH%%:*}" = "${_py%/*}" ] || export PATH=${_py%/*}:$PATH
+fi
+
 ok() { _pass=$((_pass + 1)); echo "ok - $1"; }
 not_ok() {
 	_fail=$((_fail + 1))

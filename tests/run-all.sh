@@ -13,9 +13,35 @@ for t in tests/bpf/*.sh tests/profiles/*.sh tests/e2e/*.sh; do
 	[ -f "$t" ] && suites+=("bash $t")
 done
 
+# XR_SUITES=ERE runs only the suites whose command matches (e.g. e2e/).
+if [ -n "${XR_SUITES:-}" ]; then
+	only=()
+	for s in "${suites[@]}"; do [[ $s =~ $XR_SUITES ]] && only+=("$s"); done
+	suites=("${only[@]}")
+fi
+
 pass=0 fail=0 skip=0 broken=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# XR_STRESS=1 (`make test-stress`): one busy loop per CPU, at normal
+# priority, for the whole run, so that a test that depends on the machine's
+# speed fails here rather than on a busy CI machine. Ended by PID.
+hogs=()
+stop_hogs() {
+	local p
+	for p in "${hogs[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${hogs[@]}"; do wait "$p" 2>/dev/null; done
+	hogs=()
+}
+trap 'rm -f "$log"; stop_hogs' EXIT
+trap 'exit 130' INT TERM
+if [ -n "${XR_STRESS:-}" ] && [ "$XR_STRESS" != 0 ]; then
+	for _ in $(seq "$(nproc)"); do
+		(while :; do :; done) &
+		hogs+=($!)
+	done
+	echo "XR_STRESS: ${#hogs[@]} busy loops (PIDs ${hogs[*]})"
+fi
+run_start=$SECONDS
 for s in "${suites[@]}"; do
 	echo "=== $s"
 	start=$SECONDS
@@ -47,5 +73,5 @@ if [ "${CI:-}" = "true" ] && [ "$skip" -gt 0 ]; then
 	echo "CI=true: $skip skipped checks count as failures"
 	fail=$((fail + skip))
 fi
-echo "$pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped ($((SECONDS - run_start))s${hogs:+, under XR_STRESS})"
 [ "$fail" -eq 0 ]

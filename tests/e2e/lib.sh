@@ -89,7 +89,8 @@ e2e_setup() {
 start_server() {
 	local ready=$E2E_TMP/ready.$RANDOM
 	bg_srv $PEER serve --ready "$ready" "$@"
-	for _ in $(seq 50); do [ -f "$ready" ] && return 0; sleep 0.1; done
+	# Python may take seconds to start on a busy machine: wait up to 60 s.
+	for _ in $(seq 600); do [ -f "$ready" ] && return 0; sleep 0.1; done
 	echo "e2e: server did not start" >&2
 	return 1
 }

@@ -4,7 +4,8 @@
 
   peer.py serve [--tcp P,..] [--udp P,..] [--lifetime S] [--counts FILE]
       listen on IPv4 and IPv6; accept TCP, echo UDP; on SIGTERM or after
-      LIFETIME seconds write {"udp": {port: datagrams}} to FILE
+      LIFETIME seconds write {"udp": {port: datagrams}, "drops": {port:
+      datagrams the socket's full buffer dropped}} to FILE
   peer.py tcp HOST PORT [--timeout S] [--sport P]
       exit 0 connected, 1 timed out (SYN dropped), 2 refused/other error
   peer.py udp HOST PORT [--timeout S] [--size N] [--sport P]
@@ -12,9 +13,10 @@
   peer.py send HOST PORT,.. --count N [--size N] [--pps R]
       send N datagrams to each port, paced; print {"sent": {port: N}}
   peer.py session HOST PORT --sport P [--tcp] [--hold S] [--ready FILE]
+                  [--until FILE]
       the host's own client: open a flow to HOST:PORT from local port P,
-      get the answer, then hold the socket S seconds counting what else
-      arrives on it; print {"answered": bool, "others": N}
+      get the answer, then hold the socket S seconds (or until FILE exists)
+      counting what else arrives on it; print {"answered": bool, "others": N}
   peer.py rawtcp HOST DPORT --sport P [--flags SA...]
       send one bare TCP segment with the given flags (no handshake)
   peer.py toobig HOST ORIG_SRC ORIG_DST MTU
@@ -24,11 +26,15 @@ Every loop is bounded by a count and a time.
 """
 import argparse
 import json
+import os
 import selectors
 import signal
 import socket
 import sys
 import time
+
+
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; not in Python's module
 
 
 def family_of(host):
@@ -53,7 +59,11 @@ def serve(a):
     for p in a.udp:
         s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        # SO_RCVBUF is capped by net.core.rmem_max; as root, force it.
+        try:
+            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
+        except PermissionError:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
         s.bind(("::", p))
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ, ("udp", p))
@@ -99,8 +109,26 @@ def serve(a):
             pass
     if a.counts:
         with open(a.counts, "w") as f:
-            json.dump({"udp": counts}, f)
+            json.dump({"udp": counts, "drops": socket_drops(a.udp)}, f)
     return 0
+
+
+def socket_drops(udp_ports):
+    """Datagrams each UDP socket of ours dropped (buffer full): the kernel's
+    count in /proc/net/udp6 (the sockets are dual-stack), so a receiver too
+    slow to keep up shows as such, not as a leak or a loss."""
+    drops = {p: 0 for p in udp_ports}
+    try:
+        with open("/proc/self/net/udp6") as f:
+            next(f)
+            for line in f:
+                cols = line.split()
+                port = int(cols[1].rsplit(":", 1)[1], 16)
+                if port in drops:
+                    drops[port] += int(cols[-1])
+    except OSError:
+        pass
+    return drops
 
 
 def bind_sport(s, host, sport, addr=None):
@@ -224,16 +252,21 @@ def session(a):
             pass
     if a.ready:
         open(a.ready, "w").close()
+    # Hold for HOLD seconds, or with --until until FILE exists (bounded by
+    # HOLD): the test says when its probes are done, whatever the speed.
     deadline = time.monotonic() + a.hold
-    while not a.tcp and time.monotonic() < deadline:
-        s.settimeout(max(0.01, deadline - time.monotonic()))
+    while time.monotonic() < deadline:
+        if a.until and os.path.exists(a.until):
+            break
+        if a.tcp:
+            time.sleep(0.05)
+            continue
+        s.settimeout(max(0.01, min(0.05, deadline - time.monotonic())))
         try:
             s.recvfrom(65535)
             out["others"] += 1
         except socket.timeout:
-            break
-    if a.tcp and a.hold:
-        time.sleep(a.hold)
+            pass
     s.close()
     print(json.dumps(out), flush=True)
     return 0 if out["answered"] else 1
@@ -268,7 +301,7 @@ def main():
     p = sub.add_parser("serve")
     p.add_argument("--tcp", type=ports, default=[])
     p.add_argument("--udp", type=ports, default=[])
-    p.add_argument("--lifetime", type=float, default=120)
+    p.add_argument("--lifetime", type=float, default=900)
     p.add_argument("--counts")
     p.add_argument("--ready")
     p.add_argument("--no-echo", action="store_true")
@@ -278,7 +311,9 @@ def main():
         p = sub.add_parser(name)
         p.add_argument("host")
         p.add_argument("port", type=int)
-        p.add_argument("--timeout", type=float, default=1.0)
+        # An answer is expected in ms; a slow or busy machine must not
+        # turn it into a timeout. Probes that expect a drop pass less.
+        p.add_argument("--timeout", type=float, default=5.0)
         p.add_argument("--size", type=int, default=32)
         p.add_argument("--sport", type=int, default=0)
         p.add_argument("--bind", help="source address")
@@ -295,8 +330,9 @@ def main():
     p.add_argument("--sport", type=int, required=True)
     p.add_argument("--tcp", action="store_true")
     p.add_argument("--hold", type=float, default=0)
-    p.add_argument("--timeout", type=float, default=1.0)
+    p.add_argument("--timeout", type=float, default=5.0)
     p.add_argument("--ready")
+    p.add_argument("--until", help="stop holding once this file exists")
     p = sub.add_parser("rawtcp")
     p.add_argument("host")
     p.add_argument("dport", type=int)

@@ -68,9 +68,9 @@ expect_eq "confirm pending" "$pending" True
 # The rollback process our reload started, by the PID status reports.
 if [ "${rb:-0}" -gt 1 ] && grep -q xdp-reflector /proc/$rb/cmdline 2>/dev/null; then
 	kill -KILL "$rb"
-	sleep 0.2
-	expect_eq "status says the rollback process is gone" \
-		"$(xr status $SRV_IF --json | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; print(s["confirm_pending"], s["rollback_alive"])')" "True False"
+	rb_state() { xr status $SRV_IF --json | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; print(s["confirm_pending"], s["rollback_alive"])'; }
+	for _ in $(seq 100); do [ "$(rb_state)" = "True False" ] && break; sleep 0.1; done
+	expect_eq "status says the rollback process is gone" "$(rb_state)" "True False"
 	run_out=$(xr reload $SRV_IF reflector-direct 2>&1)
 	rc=$?
 	expect_eq "reload goes ahead (exit 0)" $rc 0

@@ -122,12 +122,23 @@ def syn(host, port, count):
         s.close()
 
 def tcp(host, port):
-    s = socket.create_connection((host, port), timeout=2)
+    s = socket.create_connection((host, port), timeout=10)
     s.sendall(b"hello")
     s.close()
 
+def udp_when(flag, host, port, count, size):
+    # Started early (a Python start may take seconds on a busy machine),
+    # sends the moment the test creates FLAG. Bounded: 120 s.
+    end = time.monotonic() + 120
+    import os
+    while not os.path.exists(flag) and time.monotonic() < end:
+        time.sleep(0.01)
+    udp(host, port, count, size)
+
 cmd = sys.argv[1]
-if cmd == "server":
+if cmd == "udp_when":
+    udp_when(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+elif cmd == "server":
     server(sys.argv[2], float(sys.argv[3]))
 elif cmd == "udp":
     udp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
@@ -201,9 +212,9 @@ if ! setup; then
 fi
 
 # nsenter itself, not the srv function: $! must be the listener's PID.
-nsenter --net=/run/netns/$SRV python3 "$TMP/peer.py" server "$TMP/udp-count" 50 &
+nsenter --net=/run/netns/$SRV python3 "$TMP/peer.py" server "$TMP/udp-count" 900 &
 PIDS+=($!)
-for _ in $(seq 50); do [ -f "$TMP/udp-count.ready" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -f "$TMP/udp-count.ready" ] && break; sleep 0.1; done
 
 if srv "$XR_BIN" load $SRV_IF reflector-caddy --pin-dir "$PINS" >"$TMP/load.out" 2>&1; then
 	LOADED=1
@@ -221,7 +232,7 @@ cli python3 "$TMP/peer.py" udp $SRV4 44250 $K $K_PAYLOAD
 cli python3 "$TMP/peer.py" udp $SRV4 5432 $M $M_PAYLOAD
 check "tcp 6379: $SYNS connect attempts time out" cli python3 "$TMP/peer.py" syn $SRV4 6379 $SYNS
 check "tcp 443 connects" cli python3 "$TMP/peer.py" tcp $SRV4 443
-sleep 0.3
+for _ in $(seq 300); do [ "$(cat "$TMP/udp-count" 2>/dev/null)" = $K ] && break; sleep 0.1; done
 expect_eq "listener received the $K datagrams" "$(cat "$TMP/udp-count" 2>/dev/null)" $K
 
 # ---- stats --json -----------------------------------------------------------
@@ -281,15 +292,21 @@ expect_eq "table: the udp range is one row" "$(grep -c '44200-44300' "$TMP/table
 expect_eq "table: classes listed" "$(grep -cE '^(non-IP|ICMP|fragments|other IP|malformed|replies) ' "$TMP/table")" 6
 expect_eq "table: udp 5432 in the top dropped" "$(grep -cE '^- +udp +5432 +'$M' ' "$TMP/table")" 1
 
-# ---- speed: one read of every counter (2 x 65536 per-CPU slots) ------------
-best=""
+# ---- cost: one read of every counter (2 x 65536 per-CPU slots) -------------
+# CPU time (user + sys) of the whole command, not wall time: busy CPUs delay
+# it, they do not make it do more work. Wall time is printed too.
+best="" wall=""
+TIMEFORMAT='%3U %3S'
 for _ in 1 2 3; do
-	ms=$(xr stats $SRV_IF --json -v 2>&1 >/dev/null |
-		sed -n 's/.*counters read in \([0-9.]*\) ms.*/\1/p')
-	[ -n "$ms" ] && { [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; } && best=$ms
+	read -r u sy < <({ time xr stats $SRV_IF --json >/dev/null 2>&1; } 2>&1)
+	cpu=$(awk -v u="$u" -v s="$sy" 'BEGIN { print (u + s) * 1000 }')
+	ms=$(xr stats $SRV_IF --json -v 2>&1 >/dev/null | sed -n 's/.*counters read in \([0-9.]*\) ms.*/\1/p')
+	[ -n "$cpu" ] && { [ -z "$best" ] || awk "BEGIN{exit !($cpu < $best)}"; } && best=$cpu
+	[ -n "$ms" ] && { [ -z "$wall" ] || awk "BEGIN{exit !($ms < $wall)}"; } && wall=$ms
 done
-echo "# one read of the stats maps: ${best:-?} ms (best of 3, $(nproc) CPUs)"
-expect_eq "one full read of the counters under 50 ms" "$(awk "BEGIN{print (${best:-999} < 50)}")" 1
+unset TIMEFORMAT
+echo "# stats --json: ${best:-?} ms of CPU for the whole command, counters read in ${wall:-?} ms wall (best of 3, $(nproc) CPUs)"
+expect_eq "stats --json costs under 100 ms of CPU (every counter read)" "$(awk "BEGIN{print (${best:-999} < 100)}")" 1
 
 # ---- Prometheus -----------------------------------------------------------
 P=$TMP/stats.prom
@@ -330,7 +347,7 @@ if [ -n "$NE" ]; then
 	ne_pid=$!
 	PIDS+=($ne_pid)
 	S=$TMP/scrape
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		python3 -c 'import sys, urllib.request; open(sys.argv[2], "wb").write(urllib.request.urlopen(sys.argv[1], timeout=1).read())' \
 			"http://127.0.0.1:$NE_PORT/metrics" "$S" 2>/dev/null && break
 		sleep 0.1
@@ -356,32 +373,43 @@ expect_eq "--watch: rate columns (rules, classes; top: drops)" \
 # Rates from deltas: 10 more datagrams land between two refreshes. The
 # background jobs run the binary itself (not the xr function, a subshell),
 # so that $! is its PID.
-"$XR_BIN" stats $SRV_IF --watch 1 --count 2 --json --pin-dir "$PINS" >"$TMP/watch.json" 2>&1 &
+# The sender starts first and fires when the first refresh is out; the 3 s
+# interval is far above the few ms it needs.
+cli python3 "$TMP/peer.py" udp_when "$TMP/go" $SRV4 44250 10 $K_PAYLOAD &
+spid=$!
+PIDS+=($spid)
+p0=$(cat "$TMP/udp-count" 2>/dev/null)
+"$XR_BIN" stats $SRV_IF --watch 3 --count 2 --json --pin-dir "$PINS" >"$TMP/watch.json" 2>&1 &
 wpid=$!
 PIDS+=($wpid)
-sleep 0.4
-cli python3 "$TMP/peer.py" udp $SRV4 44250 10 $K_PAYLOAD
+for _ in $(seq 600); do [ -s "$TMP/watch.json" ] && break; sleep 0.05; done
+touch "$TMP/go"
+reap $spid
 reap $wpid
+expect_eq "--watch --json: the 10 datagrams reached the listener" $(($(cat "$TMP/udp-count" 2>/dev/null) - p0)) 10
 expect_eq "--watch --json: one document per refresh" "$(wc -l <"$TMP/watch.json")" 2
 tail -n 1 "$TMP/watch.json" >"$TMP/w2.json"
+expect_eq "--watch --json: the 10 landed between the two refreshes" \
+	"$(jv "$TMP/w2.json" 'rule("udp", 44200)["passed"]["packets"] - '$p0)" 10
 expect_eq "--watch --json: rate x interval = 10 datagrams" \
 	"$(jv "$TMP/w2.json" 'round(rule("udp", 44200)["rate"]["passed"]["packets_per_second"] * d["interval_seconds"])')" 10
 expect_eq "--watch --json: bits/s = 8 x bytes/s" \
 	"$(jv "$TMP/w2.json" 'round(rule("udp", 44200)["rate"]["passed"]["bits_per_second"] * d["interval_seconds"] / 8)')" $((10 * K_FRAME))
 
 # SIGINT ends a watch cleanly (exit 0) at once.
-"$XR_BIN" stats $SRV_IF --watch 1 --pin-dir "$PINS" >/dev/null 2>&1 &
+# A 60 s interval: ending well before it proves SIGINT cut the wait short.
+"$XR_BIN" stats $SRV_IF --watch 60 --pin-dir "$PINS" >"$TMP/watch.int" 2>&1 &
 wpid=$!
 PIDS+=($wpid)
-sleep 1.5
+for _ in $(seq 600); do [ -s "$TMP/watch.int" ] && break; sleep 0.05; done # in its wait
 kill -INT $wpid
-for _ in $(seq 20); do kill -0 $wpid 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 200); do kill -0 $wpid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $wpid 2>/dev/null; then
-	not_ok "--watch: SIGINT ends it within 2 s"
+	not_ok "--watch 60: SIGINT ends it within 20 s"
 	kill -KILL $wpid
 	reap $wpid
 else
-	ok "--watch: SIGINT ends it within 2 s"
+	ok "--watch 60: SIGINT ends it within 20 s"
 	reap $wpid
 	expect_eq "--watch: SIGINT exits 0" $? 0
 fi

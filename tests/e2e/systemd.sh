@@ -177,7 +177,7 @@ s = json.load(sys.stdin)[0]
 print(" ".join(json.dumps(s[k]) if isinstance(s[k], (bool, list)) else str(s[k]) for k in sys.argv[1:]))' "$@" 2>/dev/null
 }
 
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 0.7; }
+tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 2; } # an answer takes ms
 
 unit_commands() {
 	local envf=$INST/etc/xdp-reflector/$SRV_IF.env s0
