@@ -192,6 +192,28 @@ static void child_fds(int keep_stderr)
 }
 
 /*
+ * fork() with a close-on-exec pipe between the two: 0 in the child, its
+ * PID in the parent, -errno (and no pipe left open) on failure.
+ */
+static pid_t fork_piped(int p[2])
+{
+	pid_t child;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	return child;
+}
+
+/*
  * systemd-run the rollback as a transient system service. Its properties:
  * Type=exec (systemd-run returns once the binary runs, so a failure is known
  * here), --collect (unloaded even after a failure), NetworkNamespacePath
@@ -228,17 +250,9 @@ static int start_unit(const char *iface, __u64 token, char *const rb_argv[],
 		argv[i++] = rb_argv[j];
 	argv[i] = NULL;
 
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		int err = -errno;
-
-		close(p[0]);
-		close(p[1]);
-		return err;
-	}
+	child = fork_piped(p);
+	if (child < 0)
+		return child;
 	if (child == 0) {
 		dup2(p[1], 2); /* its reason, for our one error line */
 		child_fds(1);
@@ -285,17 +299,9 @@ static int start_detached(char *const rb_argv[], pid_t *pid_out, char *why,
 	pid_t child;
 
 	*pid_out = 0;
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		int err = -errno;
-
-		close(p[0]);
-		close(p[1]);
-		return err;
-	}
+	child = fork_piped(p);
+	if (child < 0)
+		return child;
 	if (child == 0) {
 		pid_t pid;
 
