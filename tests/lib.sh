@@ -42,6 +42,27 @@ expect_eq() {
 	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
 }
 
+# run CMD...: OUT and RC hold its output (stdout and stderr) and exit code.
+run() {
+	OUT=$("$@" 2>&1)
+	RC=$?
+}
+
+# expect_rc NAME WANT: the last run's exit code, with its output on failure.
+expect_rc() {
+	if [ "$RC" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $RC, want $2" "${OUT:0:600}"; fi
+}
+
+# expect_out NAME ERE: the last run's output matches ERE.
+expect_out() {
+	if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else not_ok "$1" "output lacks /$2/" "${OUT:0:600}"; fi
+}
+
+# expect_same NAME BEFORE AFTER: snapshots equal, else show the diff.
+expect_same() {
+	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "$(diff <(echo "$2") <(echo "$3") | head -20)"; fi
+}
+
 finish() {
 	echo "RESULT: $_pass passed, $_fail failed, $_skip skipped"
 	[ "$_fail" -eq 0 ]

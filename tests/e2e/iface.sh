@@ -27,19 +27,6 @@ iface_cleanup() {
 }
 trap 'iface_cleanup' EXIT
 
-run() {
-	OUT=$("$@" 2>&1)
-	RC=$?
-}
-expect_rc() {
-	if [ "$RC" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $RC, want $2" "${OUT:0:600}"; fi
-}
-expect_out() {
-	if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else not_ok "$1" "output lacks /$2/" "${OUT:0:600}"; fi
-}
-expect_same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "$(diff <(echo "$2") <(echo "$3") | head -20)"; fi
-}
 x() { srv "$XR_BIN" "$@"; }
 
 # The live filter as the kernel and the pins show it, and the whole bpffs.

@@ -64,6 +64,7 @@ e2e_cleanup() {
 	fi
 	ip netns del $SRV_NS 2>/dev/null
 	ip netns del $CLI_NS 2>/dev/null
+	[ -n "$CTR_MADE" ] && ip netns del $CTR_NS 2>/dev/null
 	rm -rf "$E2E_TMP"
 }
 
@@ -123,4 +124,51 @@ host_state() {
 		find "$PINS" -mindepth 1 | sort
 		xr status --json 2>/dev/null
 	} 2>&1
+}
+
+# poll TENTHS CMD...: true as soon as CMD is, trying every 0.1 s for at most
+# TENTHS tenths of a second; the last try's stderr is shown.
+poll() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do "$@" 2>/dev/null && return 0; sleep 0.1; done
+	"$@"
+}
+
+# at_least N counter ARGS...: the counter has reached N.
+at_least() { local n=$1; shift; [ "$(counter "$@")" -ge "$n" ]; }
+
+# PID has exited (a zombie until init reaps it counts as exited).
+proc_gone() {
+	[ ! -e "/proc/$1/stat" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" == Z ]
+}
+
+# The start time of PID (clock ticks since boot): with the PID, its identity.
+start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+# A container behind the server namespace, routed and masqueraded by it as
+# Docker does; ctr CMD... runs in it. e2e_cleanup removes it.
+CTR_NS=xr-e2e-ctr-$$
+CTR_IF=xrk$$
+HOST_CTR_IF=xrh$$
+CTR_MADE=""
+ctr() { nsenter --net=/run/netns/$CTR_NS "$@"; }
+e2e_container() {
+	CTR_MADE=1
+	ip netns add $CTR_NS &&
+		ip link add $HOST_CTR_IF netns $SRV_NS type veth peer name $CTR_IF netns $CTR_NS &&
+		ip -n $SRV_NS addr add 10.99.0.1/24 dev $HOST_CTR_IF &&
+		ip -n $CTR_NS addr add 10.99.0.2/24 dev $CTR_IF &&
+		ip -n $SRV_NS link set $HOST_CTR_IF up && ip -n $CTR_NS link set $CTR_IF up &&
+		ip -n $CTR_NS link set lo up &&
+		ip -n $CTR_NS route add default via 10.99.0.1 &&
+		srv sysctl -qw net.ipv4.ip_forward=1 &&
+		srv nft -f - <<NFT || { echo "e2e: cannot set up the container namespace" >&2; exit 1; }
+table ip xr_e2e_nat {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		oifname "$SRV_IF" masquerade
+	}
+}
+NFT
 }

@@ -7,14 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
-# poll TENTHS CMD...: true as soon as CMD is (bounded).
-poll() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do "$@" 2>/dev/null && return 0; sleep 0.1; done
-	"$@"
-}
-at_least() { local n=$1; shift; [ "$(counter "$@")" -ge "$n" ]; }
 
 start_server --tcp 443,80,7881,5432,6379,3000,1250,8888 --udp 44250,5432,40000 \
 	--counts "$E2E_TMP/counts.json"

@@ -24,17 +24,6 @@ netns_cleanup() {
 }
 trap 'netns_cleanup' EXIT
 
-# Run a command; OUT and RC hold its output and exit code.
-run() {
-	OUT=$("$@" 2>&1)
-	RC=$?
-}
-expect_rc() {
-	if [ "$RC" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $RC, want $2" "${OUT:0:600}"; fi
-}
-expect_out() {
-	if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else not_ok "$1" "output lacks /$2/" "${OUT:0:600}"; fi
-}
 # "interface mode profile" of each object of a status --json array.
 ifaces() {
 	python3 -c '

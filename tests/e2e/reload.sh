@@ -26,14 +26,6 @@ YAML
 start_server --udp $X,$Y,$Z --no-echo --lifetime 900 --counts "$E2E_TMP/counts.json"
 check "load A" xr load $SRV_IF "$E2E_TMP/a.yaml"
 
-# poll TENTHS CMD...: true as soon as CMD is (bounded).
-poll() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do "$@" 2>/dev/null && return 0; sleep 0.1; done
-	"$@"
-}
-at_least() { local n=$1; shift; [ "$(counter "$@")" -ge "$n" ]; }
 
 # The flood ends when the reloads are done (SIGTERM); its own bounds, in
 # count and time, are far beyond what the slowest machine needs.

@@ -8,30 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
-CTR_NS=xr-e2e-ctr-$$
-CTR_IF=xrk$$
-HOST_CTR_IF=xrh$$
 DNS=5353 WEB=8080
-trap 'ip netns del $CTR_NS 2>/dev/null; e2e_cleanup' EXIT
 
-# A container behind the server: routed and masqueraded by the server namespace.
-ip netns add $CTR_NS &&
-	ip link add $HOST_CTR_IF netns $SRV_NS type veth peer name $CTR_IF netns $CTR_NS &&
-	ip -n $SRV_NS addr add 10.99.0.1/24 dev $HOST_CTR_IF &&
-	ip -n $CTR_NS addr add 10.99.0.2/24 dev $CTR_IF &&
-	ip -n $SRV_NS link set $HOST_CTR_IF up && ip -n $CTR_NS link set $CTR_IF up &&
-	ip -n $CTR_NS link set lo up &&
-	ip -n $CTR_NS route add default via 10.99.0.1 &&
-	srv sysctl -qw net.ipv4.ip_forward=1 &&
-	srv nft -f - <<EOF2 || { echo "cannot set up the container namespace" >&2; exit 1; }
-table ip xr_e2e_nat {
-	chain post {
-		type nat hook postrouting priority srcnat;
-		oifname "$SRV_IF" masquerade
-	}
-}
-EOF2
-ctr() { nsenter --net=/run/netns/$CTR_NS "$@"; }
+e2e_container
 
 # The internet's servers, in the client namespace.
 nsenter --net=/run/netns/$CLI_NS $PEER serve --tcp $WEB --udp $DNS --lifetime 900 --ready "$E2E_TMP/inet" &
@@ -68,15 +47,6 @@ defaults:
   reply_timeouts: {tcp: 3600, udp: 3, closed: 2}
 YAML
 
-# poll TENTHS CMD...: true as soon as CMD is (bounded).
-poll() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do "$@" 2>/dev/null && return 0; sleep 0.1; done
-	"$@"
-}
-# at_least N counter ARGS...: the counter has reached N.
-at_least() { local n=$1; shift; [ "$(counter "$@")" -ge "$n" ]; }
 # No socket of TCP port P in either namespace is between states: the
 # closing handshake is over (TIME-WAIT or gone).
 tcp_settled() {

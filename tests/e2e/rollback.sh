@@ -40,33 +40,6 @@ rollback_cleanup() {
 }
 trap 'rollback_cleanup' EXIT
 
-run() {
-	OUT=$("$@" 2>&1)
-	RC=$?
-}
-expect_rc() {
-	if [ "$RC" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $RC, want $2" "${OUT:0:600}"; fi
-}
-expect_out() {
-	if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else not_ok "$1" "output lacks /$2/" "${OUT:0:600}"; fi
-}
-expect_same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "$(diff <(echo "$2") <(echo "$3") | head -20)"; fi
-}
-# poll TENTHS CMD...: true as soon as CMD is, checking every 0.2 s.
-poll() {
-	local n=$(($1 / 2)) i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-proc_gone() {
-	[ ! -e "/proc/$1/stat" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" == Z ]
-}
-start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
 alive() { kill -0 "$1" 2>/dev/null && ! proc_gone "$1"; }
 state() {
 	{

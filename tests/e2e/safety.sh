@@ -51,30 +51,9 @@ state() {
 	} | sed -E 's/ link-netns(id)? [^ ]+//' | grep -v '^Error: Peer netns reference is invalid'
 }
 
-# Run a command; OUT and RC hold its output and exit code.
-run() {
-	OUT=$("$@" 2>&1)
-	RC=$?
-}
 
-# expect_same NAME BEFORE AFTER: snapshots equal, else show the diff.
-expect_same() {
-	if [ "$2" == "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "$(diff <(echo "$2") <(echo "$3") | head -20)"
-	fi
-}
 
-# expect_rc NAME WANT: the last run's exit code, with its output on failure.
-expect_rc() {
-	if [ "$RC" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $RC, want $2" "${OUT:0:600}"; fi
-}
 
-# expect_out NAME ERE: the last run's output matches ERE.
-expect_out() {
-	if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else not_ok "$1" "output lacks /$2/" "${OUT:0:600}"; fi
-}
 
 # Fields of one `status IFACE --json`, space-separated (empty when not loaded).
 sfield() {
@@ -107,16 +86,6 @@ track_confirm() {
 	if [ -n "$cpid" ] && [ "$cpid" != 0 ]; then CONFIRM_PIDS+=("$cpid"); fi
 }
 
-# poll TENTHS CMD...: true as soon as CMD is, checking every 0.2 s.
-poll() {
-	local n=$(($1 / 2)) i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 
 now() { date +%s.%N; }
 
@@ -125,10 +94,6 @@ not_loaded() {
 		[ -z "$(srv tc filter show dev "$1" egress)" ]
 }
 is_loaded() { [ -d "$PINS/$1" ] && [ -n "$(xdp_prog "$1")" ]; }
-# Exited (a zombie until init reaps it counts as exited).
-proc_gone() {
-	[ ! -e "/proc/$1/stat" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" == Z ]
-}
 settled_on() { [ "$(sfield "$SRV_IF" profile confirm_pending)" == "$1 false" ]; }
 
 tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 0.7; }

@@ -10,10 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
-CTR_NS=xr-e2e-sctr-$$
-CTR_IF=xrk$$
-HOST_CTR_IF=xrh$$
-trap 'ip netns del $CTR_NS 2>/dev/null; e2e_cleanup' EXIT
 # Debian's interpreter when there is one: a version manager's shim can take
 # seconds to start on a busy machine.
 PY=python3
@@ -24,23 +20,7 @@ drops() { $PY "$HERE/counters.py" "$PINS/$SRV_IF" port tcp "$1" drop_packets; }
 T=$E2E_TMP
 N=3000 # bytes each client sends
 
-# A container behind the server namespace, masqueraded (as replies.sh builds it).
-ip netns add $CTR_NS &&
-	ip link add $HOST_CTR_IF netns $SRV_NS type veth peer name $CTR_IF netns $CTR_NS &&
-	ip -n $SRV_NS addr add 10.99.0.1/24 dev $HOST_CTR_IF &&
-	ip -n $CTR_NS addr add 10.99.0.2/24 dev $CTR_IF &&
-	ip -n $SRV_NS link set $HOST_CTR_IF up && ip -n $CTR_NS link set $CTR_IF up &&
-	ip -n $CTR_NS link set lo up &&
-	ip -n $CTR_NS route add default via 10.99.0.1 &&
-	srv sysctl -qw net.ipv4.ip_forward=1 &&
-	srv nft -f - <<EOF2 || { echo "cannot set up the container namespace" >&2; exit 1; }
-table ip xr_e2e_nat {
-	chain post {
-		type nat hook postrouting priority srcnat;
-		oifname "$SRV_IF" masquerade
-	}
-}
-EOF2
+e2e_container
 
 cat >"$T/with8080.yaml" <<'YAML'
 name: seed-with-8080

@@ -27,16 +27,6 @@ allow:
   - {service: SSH 2222, protocol: tcp, port: 2222}
 YAML
 
-run() {
-	OUT=$("$@" 2>&1)
-	RC=$?
-}
-expect_rc() {
-	if [ "$RC" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $RC, want $2" "${OUT:0:600}"; fi
-}
-expect_out() {
-	if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else not_ok "$1" "output lacks /$2/" "${OUT:0:600}"; fi
-}
 state() { host_state | sed -E 's/ link-netns(id)? [^ ]+//; s/_timer +[0-9.]+/_timer/g'; }
 detach() { xr detach "$SRV_IF" >/dev/null 2>&1; }
 
