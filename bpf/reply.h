@@ -32,8 +32,7 @@
 #define XR_TCP_SYN 0x02
 #define XR_TCP_RST 0x04
 #define XR_TCP_ACK 0x10
-/* Egress writes a timestamp at most this often per flow and per port. */
-#define XR_FLOW_REFRESH_NS (100ULL * 1000 * 1000)
+/* XR_FLOW_REFRESH_NS (include/xdp_reflector.h): the loader's seeding uses it too. */
 
 static __always_inline void xr_addr16(__u8 *dst, const struct xr_pkt *pkt,
 				      int source)
