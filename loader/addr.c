@@ -63,9 +63,25 @@ int xr_parse_ports(const char *s, bool range_ok, uint16_t *first,
 		   uint16_t *last, char *why, size_t whylen)
 {
 	const char *dash = strchr(s, '-');
+	const char *colon = strchr(s, ':');
 	uint16_t a, b;
 	int err;
 
+	/* ufw's and iptables' "first:last": say what this syntax is. */
+	if (!dash && colon &&
+	    !port_number(s, (size_t)(colon - s), s, &a, why, whylen) &&
+	    !port_number(colon + 1, strlen(colon + 1), s, &b, why, whylen)) {
+		if (range_ok)
+			snprintf(why, whylen,
+				 "'%s' is ufw's range syntax; write '%u-%u'",
+				 XR_CLIPPED(s), a < b ? a : b, a < b ? b : a);
+		else
+			snprintf(why, whylen,
+				 "'%s' is ufw's range syntax; write 'ports: "
+				 "%u-%u'",
+				 XR_CLIPPED(s), a < b ? a : b, a < b ? b : a);
+		return -EINVAL;
+	}
 	if (!dash)
 		err = port_number(s, strlen(s), s, &a, why, whylen);
 	else if (!range_ok) {

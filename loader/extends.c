@@ -293,7 +293,7 @@ static int load_chain(const char *ref, const char *from,
 		      const struct xr_loc *at, struct chain *ch,
 		      struct xr_profile **out)
 {
-	char path[PATH_MAX], real[PATH_MAX], names[256], dirs[512];
+	char path[PATH_MAX], real[PATH_MAX], names[256], dirs[512], stem[64];
 	struct xr_profile *site = NULL, *base = NULL;
 	size_t i;
 	int err;
@@ -305,7 +305,18 @@ static int load_chain(const char *ref, const char *from,
 
 		xr_profile_builtin_names(names, sizeof(names));
 		xr_profile_dir_list(dirs, sizeof(dirs));
-		if (at && name)
+		if (xr_profile_meant_builtin(ref, stem, sizeof(stem)) && at)
+			xr_error_at(at,
+				    "extends '%s': no such file beside this "
+				    "profile; the built-in is named '%s': "
+				    "write 'extends: %s'",
+				    XR_CLIPPED(ref), stem, stem);
+		else if (xr_profile_meant_builtin(ref, stem, sizeof(stem)))
+			xr_error_file(path,
+				      "no such file; the built-in profile is "
+				      "named '%s' (give '%s', without .yaml)",
+				      stem, stem);
+		else if (at && name)
 			xr_error_at(at,
 				    "extends '%s': no such built-in profile "
 				    "(built-ins: %s; searched %s); name one of "

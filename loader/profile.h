@@ -125,6 +125,11 @@ int xr_profile_check(const struct xr_profile *p);
 int xr_profile_find(const char *ref, const char *from, char *path, size_t len);
 /* A built-in name rather than a path? */
 bool xr_profile_is_name(const char *ref);
+/*
+ * REF is "NAME.yaml" (or .yml) without a directory and NAME is a built-in:
+ * the user meant the built-in. Its name goes into NAME (LEN bytes).
+ */
+bool xr_profile_meant_builtin(const char *ref, char *name, size_t len);
 /* The directories searched for built-in profiles, in order (NULL-terminated).
  */
 const char *const *xr_profile_dirs(void);

@@ -16,6 +16,45 @@
 
 #define XR_DIRS_MAX 4
 
+/*
+ * "/a/b/../c/./d" -> "/a/c/d" without touching the filesystem, for a
+ * directory that does not exist (realpath() fails there): messages show
+ * where the loader looked, not how it got there.
+ */
+static void normalize(char *path)
+{
+	char *out = path, *in = path;
+
+	if (*in != '/')
+		return;
+	while (*in) {
+		size_t n;
+
+		while (*in == '/')
+			in++;
+		n = strcspn(in, "/");
+		if (!n)
+			break;
+		if (n == 1 && in[0] == '.') {
+			in += n;
+			continue;
+		}
+		if (n == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			in += n;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, in, n);
+		out += n;
+		in += n;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
 static void add_dir(char bufs[][PATH_MAX], const char **dirs, size_t *n,
 		    const char *base, const char *suffix)
 {
@@ -29,8 +68,10 @@ static void add_dir(char bufs[][PATH_MAX], const char **dirs, size_t *n,
 	if (w < 0 || (size_t)w >= sizeof(raw))
 		return;
 	/* Show "/usr/share/..." rather than "/usr/bin/../share/...". */
-	if (!realpath(raw, bufs[*n]))
+	if (!realpath(raw, bufs[*n])) {
 		memcpy(bufs[*n], raw, sizeof(raw));
+		normalize(bufs[*n]);
+	}
 	for (i = 0; i < *n; i++)
 		if (!strcmp(dirs[i], bufs[*n]))
 			return;
@@ -83,6 +124,20 @@ bool xr_profile_is_name(const char *ref)
 	if (n >= 4 && !strcmp(ref + n - 4, ".yml"))
 		return false;
 	return true;
+}
+
+bool xr_profile_meant_builtin(const char *ref, char *name, size_t len)
+{
+	const char *dot = strrchr(ref, '.');
+	char path[PATH_MAX];
+	int w;
+
+	if (xr_profile_is_name(ref) || strchr(ref, '/') || !dot || dot == ref)
+		return false;
+	w = snprintf(name, len, "%.*s", (int)(dot - ref), ref);
+	if (w < 0 || (size_t)w >= len)
+		return false;
+	return !xr_profile_find(name, NULL, path, sizeof(path));
 }
 
 int xr_profile_find(const char *ref, const char *from, char *path, size_t len)

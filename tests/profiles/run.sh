@@ -220,6 +220,26 @@ if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "no such built-in profile" "$TMP/err" &
 else
 	not_ok "generated/unknown-builtin" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
 fi
+# The searched directories are shown as paths, not as how they were reached
+# (the build tree's bin/../share, a relative XDP_REFLECTOR_PROFILE_DIR part).
+XDP_REFLECTOR_PROFILE_DIR=$ROOT/build/../policies/./ run_check no-such-profile
+if grep -q "searched $ROOT/policies, " "$TMP/err" && ! grep -qE '/\.\.?(/|,|;)' "$TMP/err"; then
+	ok "generated/search-paths-normalized"
+else
+	not_ok "generated/search-paths-normalized" "$(head -n 1 "$TMP/err")"
+fi
+XDP_REFLECTOR_PROFILE_DIR=$TMP/gone/../nowhere//x/. run_check no-such-profile
+if grep -q "searched $TMP/nowhere/x, " "$TMP/err"; then
+	ok "generated/search-paths-normalized-missing-dir"
+else
+	not_ok "generated/search-paths-normalized-missing-dir" "$(head -n 1 "$TMP/err")"
+fi
+run_check reflector-caddy.yaml
+if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "the built-in profile is named 'reflector-caddy'" "$TMP/err"; then
+	ok "generated/builtin-named-as-file"
+else
+	not_ok "generated/builtin-named-as-file" "exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
+fi
 run_check "$TMP/missing.yaml"
 if [ "$(cat "$TMP/rc")" = 2 ] && grep -q "^$TMP/missing.yaml: error: cannot open" "$TMP/err"; then
 	ok "generated/missing-file"
