@@ -8,12 +8,13 @@
 e2e_setup
 
 
-start_server --tcp 443,80,7881,5432,6379,3000,1250,8888 --udp 44250,5432,40000 \
+start_server --tcp 443,80,7881,5432,6379,3000,1250,8888 --udp 44250,5432,40000,443 \
 	--counts "$E2E_TMP/counts.json"
 
 # Without the filter every listener answers: the checks below can fail.
 expect_eq "without filter: tcp 5432 answers" "$(verdict_of cli $PEER tcp $SRV4 5432)" ok
 expect_eq "without filter: udp 40000 answers" "$(verdict_of cli $PEER udp $SRV4 40000)" ok
+expect_eq "without filter: udp 443 (HTTP/3) answers" "$(verdict_of cli $PEER udp $SRV4 443)" ok
 
 check "load reflector-caddy (native)" xr load $SRV_IF reflector-caddy
 expect_eq "status says native" "$(xr status $SRV_IF --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["mode"])')" native
@@ -28,7 +29,8 @@ for fam in 4 6; do
 		expect_eq "v$fam tcp $port times out" "$(verdict_of cli $PEER tcp $host $port --timeout 0.7)" timeout
 	done
 	expect_eq "v$fam udp 44250 echoes" "$(verdict_of cli $PEER udp $host 44250)" ok
-	for port in 5432 40000; do
+	# 443/udp: HTTP/3 is a feature off by default, like the firewall page.
+	for port in 5432 40000 443; do
 		expect_eq "v$fam udp $port gets no echo" "$(verdict_of cli $PEER udp $host $port --timeout 0.5)" timeout
 	done
 done
@@ -36,8 +38,8 @@ done
 for port in 5432 6379 3000 1250; do
 	if at_least 2 port tcp $port drop_packets; then ok "tcp $port: the SYNs were seen and dropped"; else not_ok "tcp $port: the SYNs were seen and dropped" "$(counter port tcp $port drop_packets)"; fi
 done
-expect_eq "udp 5432 and 40000: both probes dropped each" \
-	"$(counter port udp 5432 drop_packets) $(counter port udp 40000 drop_packets)" "2 2"
+expect_eq "udp 5432, 40000 and 443: both probes dropped each" \
+	"$(counter port udp 5432 drop_packets) $(counter port udp 40000 drop_packets) $(counter port udp 443 drop_packets)" "2 2 2"
 
 # Neighbour discovery: the host stays reachable after its caches empty.
 srv ip neigh flush all
@@ -101,10 +103,19 @@ expect_eq "udp 5432 never passed" "$(counter port udp 5432 pass_packets)" 0
 expect_eq "tcp 6379 never passed" "$(counter port tcp 6379 pass_packets)" 0
 expect_eq "nothing malformed" "$(counter class malformed drop_packets)" 0
 
+# HTTP/3: --enable http3 opens 443/udp, and only that.
+check "reload --enable http3" xr reload $SRV_IF reflector-caddy --enable http3
+expect_eq "http3: v4 udp 443 echoes" "$(verdict_of cli $PEER udp $SRV4 443)" ok
+expect_eq "http3: v6 udp 443 echoes" "$(verdict_of cli $PEER udp $SRV6 443)" ok
+expect_eq "http3: tcp 443 still connects" "$(verdict_of cli $PEER tcp $SRV4 443)" ok
+expect_eq "http3: udp 5432 still gets no echo" "$(verdict_of cli $PEER udp $SRV4 5432 --timeout 0.5)" timeout
+expect_eq "http3: udp 443 passed the two probes" "$(counter port udp 443 pass_packets)" 2
+
 stop_servers
-got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); u, k = d["udp"], d["drops"]; print(u["44250"] + k["44250"], u["5432"] + k["5432"])' "$E2E_TMP/counts.json")
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); u, k = d["udp"], d["drops"]; print(u["44250"] + k["44250"], u["5432"] + k["5432"], u["443"] + k["443"])' "$E2E_TMP/counts.json")
 # 44250: the v4 and v6 probes plus K (received, or dropped by a full buffer
-# of a starved receiver: the kernel counts those); 5432: nothing reached it.
-expect_eq "receiver: 44250 got v4+v6 probes + K, 5432 got nothing" "$got" "$((2 + K)) 0"
+# of a starved receiver: the kernel counts those); 5432: nothing reached it;
+# 443: the unfiltered probe and the two with http3 on, none of the default's.
+expect_eq "receiver: 44250 got v4+v6 probes + K, 5432 got nothing, 443 got 3" "$got" "$((2 + K)) 0 3"
 
 finish

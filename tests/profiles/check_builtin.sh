@@ -31,7 +31,8 @@ tcp 80 80 - Caddy HTTP
 udp 44200 44300 livekit LiveKit WebRTC media
 tcp 7881 7881 livekit-tcp LiveKit TCP media fallback
 tcp 8888 8888 dashboard Hatchet dashboard
-tcp 22 22 ssh SSH'
+tcp 22 22 ssh SSH
+udp 443 443 http3 Caddy HTTP/3'
 # "Without Caddy (direct access)":
 DIRECT_ROWS='tcp 3000 3000 - Frontend (Next.js)
 tcp 1250 1250 - Backend API (FastAPI)
@@ -43,7 +44,8 @@ tcp 3900 3900 garage Garage S3
 tcp 8888 8888 dashboard Hatchet dashboard
 tcp 22 22 ssh SSH'
 # Feature defaults: on unless the page calls the port optional.
-CADDY_DEFAULTS='livekit=true livekit-tcp=true dashboard=false ssh=true'
+# http3 is not on the page (443/tcp only): off by default, like the page.
+CADDY_DEFAULTS='livekit=true livekit-tcp=true http3=false dashboard=false ssh=true'
 DIRECT_DEFAULTS='livekit=true livekit-tcp=true webrtc=true garage=true dashboard=false ssh=true'
 # The page's "Required?" column, per feature.
 CADDY_REQUIRED='livekit=Yes (if LiveKit enabled)
@@ -180,6 +182,13 @@ for name, text, rows, req in (("caddy", caddy, sys.argv[2], sys.argv[4]),
     if ssh not in mine or "ports:22" not in page.replace("ports: 22", "ports:22"):
         bad.append("%s: 22/tcp should come from the cloud examples" % name)
     mine.pop(ssh, None)
+    # 443/udp (HTTP/3, off by default) is not on the page either: the page
+    # opens 443 for TCP only, which is why the feature is off.
+    h3 = ("udp", 443, 443)
+    if name == "caddy":
+        if h3 not in mine or ("udp", 443, 443) in t:
+            bad.append("caddy: 443/udp should be the http3 feature, off the page")
+        mine.pop(h3, None)
     if set(t) != set(mine):
         bad.append("%s: page rows %s, script rows %s" % (name, sorted(t), sorted(mine)))
     for k, (feat, svc) in mine.items():
@@ -218,8 +227,11 @@ expect_compile "caddy: every feature off" reflector-caddy \
 	"$(rows_for "$CADDY_ROWS")" "$(states "$CADDY_DEFAULTS")" "" \
 	--disable livekit --disable livekit-tcp --disable ssh
 expect_compile "caddy: every feature on" reflector-caddy \
-	"$CADDY_ROWS" "$(states "$CADDY_DEFAULTS" livekit livekit-tcp dashboard ssh)" \
-	192.0.2.0/24 --enable dashboard --source dashboard=192.0.2.0/24
+	"$CADDY_ROWS" "$(states "$CADDY_DEFAULTS" livekit livekit-tcp http3 dashboard ssh)" \
+	192.0.2.0/24 --enable http3 --enable dashboard --source dashboard=192.0.2.0/24
+expect_compile "caddy: --enable http3 adds 443/udp" reflector-caddy \
+	"$(rows_for "$CADDY_ROWS" livekit livekit-tcp ssh http3)" \
+	"$(states "$CADDY_DEFAULTS" livekit livekit-tcp ssh http3)" "" --enable http3
 for f in livekit livekit-tcp ssh; do
 	args=()
 	for g in livekit livekit-tcp ssh; do [ "$g" = "$f" ] || args+=(--disable "$g"); done
@@ -339,6 +351,11 @@ for name, defaults, req in (("reflector-caddy", sys.argv[2], sys.argv[4]),
     srcs = {f["name"]: f["sources"] for f in p["features"]}
     if srcs.get("dashboard") != "required":
         bad.append("%s dashboard sources %s" % (name, srcs.get("dashboard")))
+    # http3 is off by default; its description says why (the page).
+    h3 = [f for f in p["features"] if f["name"] == "http3"]
+    if name == "reflector-caddy" and (
+            not h3 or "firewall page opens 443/tcp only" not in h3[0]["description"]):
+        bad.append("%s: http3 missing or its description lacks the reason: %s" % (name, h3))
     if not p["description"]:
         bad.append("%s has no description" % name)
 print("\n".join(bad))
