@@ -47,6 +47,7 @@ LOADER_OBJS := $(patsubst loader/%.c,$(OUT)/loader/%.o,$(LOADER_SRCS))
 # The pure modules (no libbpf): everything but the entry, the datapath
 # modules (libbpf, libmnl) and the command handlers. Unit tests link these natively.
 PURE_OBJS := $(filter-out $(OUT)/loader/main.o $(OUT)/loader/datapath.o \
+	       $(OUT)/loader/audit.o \
 	       $(OUT)/loader/generation.o $(OUT)/loader/xdp_attach.o \
 	       $(OUT)/loader/egress.o $(OUT)/loader/netlink.o \
 	       $(OUT)/loader/cmd_%.o,$(LOADER_OBJS))

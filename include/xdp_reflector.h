@@ -36,6 +36,7 @@
 #define XR_MAP_FLOW_PORTS "xr_flow_ports"
 #define XR_PIN_LINK "link"
 #define XR_PIN_EGRESS_LINK "egress_link" /* the tcx link of xr_egress */
+#define XR_PIN_AUDIT "xr_audit" /* made by the loader, not the object */
 #define XR_PROG_EGRESS "xr_egress"
 #define XR_PROG_NAME "xdp_reflector"
 
@@ -264,5 +265,33 @@ struct xr_meta {
 	 * has another start time is another process, never the rollback. */
 	__u64 confirm_pid_start;
 };
+
+/*
+ * xr_audit: who changed the policy on this interface, and who was refused
+ * (loader/audit.c). Made and written by the loader only, under the pin
+ * root's lock; the BPF object does not declare it. Key XR_AUDIT_CHANGE is
+ * the last change that took effect (load, reload, confirm, rollback), key
+ * XR_AUDIT_REFUSED the last attempt that changed nothing.
+ */
+#define XR_AUDIT_CHANGE 0
+#define XR_AUDIT_REFUSED 1
+#define XR_AUDIT_KEYS 2
+#define XR_AUID_UNSET 0xffffffffU /* /proc/self/loginuid of no login */
+
+struct xr_audit_rec {
+	__u64 at; /* unix seconds; 0: no record */
+	__u64 digest; /* of the compiled policy; 0: none compiled */
+	__u32 uid;
+	__u32 auid; /* login uid (kept across sudo), XR_AUID_UNSET */
+	__s32 exit_code;
+	__u32 pad;
+	char action[16]; /* load, reload, confirm, rollback, detach */
+	char result[16]; /* ok, refused, failed */
+	char sudo_user[32]; /* SUDO_USER, "" when unset */
+	char profile[64]; /* the compiled policy's name, else as given */
+	char features[192]; /* enabled features, comma-separated */
+	char reason[256]; /* the first error, or what a rollback did */
+};
+_Static_assert(sizeof(struct xr_audit_rec) == 608, "xr_audit_rec layout");
 
 #endif /* XDP_REFLECTOR_H */

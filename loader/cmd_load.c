@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
@@ -28,6 +29,7 @@ static int prepare(struct xr_opts *o, struct xr_policy **p)
 
 	if (err)
 		return err;
+	xr_audit_policy(*p);
 	if (!o->force && xr_ssh_guard(*p, o->iface)) {
 		xr_policy_free(*p);
 		*p = NULL;

@@ -26,6 +26,7 @@
 
 #include <bpf/bpf.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
@@ -103,15 +104,21 @@ static int record_self(const char *root, const char *iface, __u64 token,
 	return err;
 }
 
-/* Put the previous state back if TOKEN is still the pending confirmation. */
+/*
+ * Put the previous state back if TOKEN is still the pending confirmation,
+ * and say so in the audit trail (audit.c): one line, with who made the
+ * change that was not confirmed.
+ */
 static void rollback(const char *root, const char *iface, __u64 token,
 		     int restore_mode)
 {
+	struct xr_meta_policy taken_back;
+	struct xr_audit_rec change;
 	struct xr_meta meta;
 	struct xr_maps m;
-	char path[320];
+	char path[320], what[200];
 	sigset_t all, old;
-	int lock, fd = -1;
+	int lock, fd = -1, ok = 1;
 
 	lock = xr_dp_lock(root);
 	if (lock < 0) {
@@ -128,38 +135,57 @@ static void rollback(const char *root, const char *iface, __u64 token,
 		xr_dp_close(&m);
 		goto out;
 	}
+	xr_audit_read_change(root, iface, &change);
 	if (meta.confirm_first_load) {
+		/* A first load has one generation: 0. */
+		taken_back = meta.gen[0];
 		xr_dp_close(&m);
 		if (restore_mode &&
 		    !restore_path(root, iface, path, sizeof(path)))
 			fd = bpf_obj_get(path);
-		if (xr_dp_detach(root, iface))
-			syslog(LOG_ERR, "%s: rollback: detach failed", iface);
-		else
+		if (xr_dp_detach(root, iface)) {
+			ok = 0;
+			snprintf(what, sizeof(what),
+				 "not confirmed in time: detach failed");
+		} else {
 			xr_confirm_drop_restore(root, iface);
+			snprintf(what, sizeof(what),
+				 "not confirmed in time: detached");
+		}
 		/* The program --replace took over goes back where it was. */
 		if (restore_mode &&
 		    (fd < 0 ||
-		     xr_dp_reattach((int)meta.ifindex, fd, restore_mode)))
-			syslog(LOG_ERR,
-			       "%s: could not put the replaced XDP program "
-			       "back",
-			       iface);
+		     xr_dp_reattach((int)meta.ifindex, fd, restore_mode))) {
+			ok = 0;
+			snprintf(what + strlen(what),
+				 sizeof(what) - strlen(what),
+				 "; could not put the replaced XDP program "
+				 "back");
+		} else if (restore_mode) {
+			snprintf(what + strlen(what),
+				 sizeof(what) - strlen(what),
+				 "; the replaced XDP program is back");
+		}
 		if (fd >= 0)
 			close(fd);
-		syslog(LOG_WARNING, "%s: not confirmed in time: detached",
-		       iface);
+		xr_audit_rollback(root, iface, &change, &taken_back, ok, what);
 		goto out;
 	}
+	taken_back = meta.gen[(meta.confirm_rollback_gen & 1) ^ 1];
 	xr_confirm_clear(&meta);
 	if (!xr_dp_set_active(&m, meta.confirm_rollback_gen) &&
-	    !xr_dp_write_meta(&m, &meta))
-		syslog(LOG_WARNING,
-		       "%s: not confirmed in time: previous policy %s restored",
-		       iface, meta.gen[meta.confirm_rollback_gen & 1].profile);
-	else
-		syslog(LOG_ERR, "%s: rollback failed", iface);
+	    !xr_dp_write_meta(&m, &meta)) {
+		snprintf(
+			what, sizeof(what),
+			"not confirmed in time: previous policy %.64s restored",
+			meta.gen[meta.confirm_rollback_gen & 1].profile);
+	} else {
+		ok = 0;
+		snprintf(what, sizeof(what),
+			 "not confirmed in time: rollback failed");
+	}
 	xr_dp_close(&m);
+	xr_audit_rollback(root, iface, &change, &taken_back, ok, what);
 out:
 	close(lock);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
@@ -22,6 +23,8 @@ struct iface_status {
 	__u32 gen;
 	struct xr_meta meta;
 	const char *egress; /* the recorder's hook: tcx or clsact */
+	/* the pin root, where the audit record is */
+	const char *root;
 };
 
 static void iso_time(__u64 t, char *buf, size_t len)
@@ -43,6 +46,7 @@ static int read_status(const struct xr_opts *o, const char *iface,
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->iface, sizeof(st->iface), "%s", iface);
+	st->root = o->pin_root;
 	err = xr_dp_open(o->pin_root, iface, &m);
 	if (err)
 		return err;
@@ -118,6 +122,7 @@ static void print_json(struct json *j, const struct iface_status *st)
 	json_uint(j, "rollback_pid", st->meta.confirm_pid);
 	json_bool(j, "rollback_alive",
 		  st->meta.confirm_deadline && xr_confirm_rollback_alive(&st->meta));
+	xr_audit_show(st->root, st->iface, j);
 	json_object_end(j);
 }
 
@@ -142,6 +147,7 @@ static void print_row(const struct iface_status *st)
 	       (unsigned long long)mp->digest, when,
 	       mp->features[0] ? mp->features : "-", st->meta.seeded_flows,
 	       confirm);
+	xr_audit_show(st->root, st->iface, NULL);
 }
 
 int xr_cmd_status(struct xr_opts *o)

@@ -176,6 +176,8 @@ void xr_dp_unpin_all(const char *dir)
 		xr_dp_pin_path(dir, pins[i].name, path, sizeof(path));
 		unlink(path);
 	}
+	xr_dp_pin_path(dir, XR_PIN_AUDIT, path, sizeof(path));
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -288,4 +290,43 @@ int xr_dp_read_port_stats(const struct xr_maps *m, struct xr_counters *out)
 int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out)
 {
 	return read_percpu_counters(m->class_stats, XR_CLASS_MAX, out);
+}
+
+/* ---- the audit record (loader/audit.c) --------------------------------- */
+
+int xr_dp_audit_open(const char *root, const char *iface, bool create)
+{
+	char dir[256], path[320];
+	int fd, err = xr_dp_pin_dir(root, iface, dir, sizeof(dir));
+
+	if (err)
+		return err;
+	/* Only beside a loaded filter's pins: never a directory of our own. */
+	xr_dp_pin_path(dir, XR_MAP_META, path, sizeof(path));
+	if (access(path, F_OK))
+		return -ENOENT;
+	xr_dp_pin_path(dir, XR_PIN_AUDIT, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd >= 0 ? fd : -errno;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XR_PIN_AUDIT, sizeof(__u32),
+			    sizeof(struct xr_audit_rec), XR_AUDIT_KEYS, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int xr_dp_audit_read(int fd, __u32 key, struct xr_audit_rec *rec)
+{
+	return bpf_map_lookup_elem(fd, &key, rec) ? -errno : 0;
+}
+
+int xr_dp_audit_write(int fd, __u32 key, const struct xr_audit_rec *rec)
+{
+	return bpf_map_update_elem(fd, &key, rec, BPF_ANY) ? -errno : 0;
 }

@@ -87,4 +87,13 @@ int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out);
 /* The link's program id and interface. */
 int xr_dp_link_info(const struct xr_maps *m, __u32 *prog_id, __u32 *ifindex);
 
+/*
+ * The audit record map PIN_ROOT/IFACE/xr_audit (loader/audit.c): an fd, made
+ * and pinned with CREATE when absent; -ENOENT where no filter's pins are.
+ * The caller holds the pin root's lock when it creates or writes.
+ */
+int xr_dp_audit_open(const char *root, const char *iface, bool create);
+int xr_dp_audit_read(int fd, __u32 key, struct xr_audit_rec *rec);
+int xr_dp_audit_write(int fd, __u32 key, const struct xr_audit_rec *rec);
+
 #endif /* XR_DATAPATH_H */

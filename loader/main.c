@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "iface.h"
 #include "pin_root.h"
@@ -373,6 +374,7 @@ int main(int argc, char **argv)
 		.top = 10,
 	};
 	const struct cmd *c;
+	int rc;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -406,9 +408,15 @@ int main(int argc, char **argv)
 			argv[1]);
 		return XR_EXIT_USAGE;
 	}
-	if (parse_opts(c, argc - 1, argv + 1, &o))
-		return XR_EXIT_USAGE;
-	if ((c->opts & O_PIN) && xr_pin_root_resolve(o.pin_root))
-		return XR_EXIT_RUNTIME;
-	return c->fn(&o);
+	/* Changes and refused attempts go to syslog (audit.c). */
+	xr_audit_begin(c->name);
+	if (parse_opts(c, argc - 1, argv + 1, &o)) {
+		rc = XR_EXIT_USAGE;
+	} else if ((c->opts & O_PIN) && xr_pin_root_resolve(o.pin_root)) {
+		rc = XR_EXIT_RUNTIME;
+	} else {
+		xr_audit_before(&o);
+		rc = c->fn(&o);
+	}
+	return xr_audit_end(&o, rc);
 }
