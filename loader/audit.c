@@ -36,6 +36,7 @@
 
 #include "audit.h"
 #include "datapath.h"
+#include "iface.h"
 
 static struct {
 	bool on; /* this command is audited */
@@ -133,7 +134,8 @@ void xr_audit_before(const struct xr_opts *o)
 	__u32 gen;
 
 	/* load and reload name what they compile (xr_audit_policy). */
-	if (!st.on || !o->iface || !strcmp(st.cmd, "load") ||
+	if (!st.on || !o->iface || xr_iface_name_rule(o->iface) ||
+	    !strcmp(st.cmd, "load") ||
 	    !strcmp(st.cmd, "reload") || xr_dp_open(o->pin_root, o->iface, &m))
 		return;
 	if (!xr_dp_read_meta(&m, &meta) && !xr_dp_active_gen(&m, &gen)) {
@@ -319,7 +321,8 @@ int xr_audit_end(const struct xr_opts *o, int rc)
 		snprintf(rec.reason, sizeof(rec.reason), "%s",
 			 st.reason[0] ? st.reason : "see the command's output");
 	emit(&rec, o->iface, NULL);
-	if (o->iface && o->pin_root)
+	/* Only under a valid name: "../x" must not reach a pin path. */
+	if (o->iface && o->pin_root && !xr_iface_name_rule(o->iface))
 		persist(o->pin_root, o->iface, &rec, false);
 	return rc;
 }

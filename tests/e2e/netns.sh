@@ -6,7 +6,9 @@
 #   2. under `ip netns exec NS` (a /sys of its own, so /sys/fs/bpf there is
 #      no bpffs) every command finds the pins of the host, whichever of
 #      `ip netns exec` and `nsenter` loaded; when the host's mount namespace
-#      is out of reach, the error says what to run.
+#      is out of reach, the error says what to run;
+#   3. the README's "In a network namespace" block, run line by line as
+#      written (NS, IFACE and xdp-reflector on PATH set to ours).
 # The suite runs in a private mount namespace with a bpffs of its own on
 # /sys/fs/bpf: the "host" of these checks. The real /sys/fs/bpf is never
 # touched, and that bpffs and every pin in it end with the suite.
@@ -60,7 +62,8 @@ expect_rc "bpffs root: status --json exits 0" 0
 expect_eq "bpffs root: status lists only our interface" "$(ifaces "$OUT")" "$SRV_IF/native/reflector-caddy"
 run xr status
 expect_rc "bpffs root: status (table) exits 0" 0
-expect_eq "bpffs root: the table has a header and one row" "$(wc -l <<<"$OUT") $(grep -c "^$SRV_IF " <<<"$OUT")" "2 1"
+# (indented lines under a row are its last change: see audit.sh)
+expect_eq "bpffs root: the table has a header and one row" "$(grep -vc '^  ' <<<"$OUT") $(grep -c "^$SRV_IF " <<<"$OUT")" "2 1"
 run xr status "$SRV_IF" --json
 expect_rc "bpffs root: status IFACE exits 0" 0
 run xr stats --json
@@ -152,5 +155,30 @@ expect_out "no way to the host's pins: says to use nsenter with the namespace" \
 expect_eq "no way to the host's pins: nothing detached" "$(xdp_prog_name)" xdp_reflector
 check "fixture: nsenter detach" via_nsenter detach "$SRV_IF"
 expect_eq "nothing left on the host's bpffs" "$(ls -A "$HOST_PINS")" ""
+
+# ---- 3. the README's block, as written ------------------------------------------
+
+mkdir "$E2E_TMP/bin" && ln -s "$XR_BIN" "$E2E_TMP/bin/xdp-reflector"
+python3 - "$(dirname "$0")/../../README.md" >"$E2E_TMP/block.sh" <<'EOF'
+import sys
+doc = open(sys.argv[1], encoding="utf-8").read()
+print(doc.split("### In a network namespace")[1].split("```sh\n")[1].split("```")[0], end="")
+EOF
+n=0
+while IFS= read -r line; do
+	case $line in "ip netns exec "* | "nsenter "*) ;; *) continue ;; esac
+	n=$((n + 1))
+	run env PATH="$E2E_TMP/bin:$PATH" NS="$SRV_NS" IFACE="$SRV_IF" bash -c "$line"
+	expect_rc "README: ${line%%#*}" 0
+	case $line in
+	*" load "*)
+		expect_eq "README: after load, in force (5432 dropped, 443 passes)" "$(tcp 5432) $(tcp 443)" "timeout ok" ;;
+	*" status "*)
+		expect_out "README: status shows the interface" "^$SRV_IF +native +.* reflector-caddy " ;;
+	*" detach "*)
+		expect_eq "README: after detach, no program, no pins" "$(xdp_prog_name)|$(ls -A "$HOST_PINS")" "|" ;;
+	esac
+done <"$E2E_TMP/block.sh"
+expect_eq "README: the block has its 8 commands" "$n" 8
 
 finish

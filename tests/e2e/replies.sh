@@ -71,6 +71,13 @@ check "reload with replies on (long timeouts)" xr reload $SRV_IF "$E2E_TMP/long.
 r0=$(counter class reply pass_packets)
 expect_eq "v4: the host's DNS query is answered" "$(session $CLI4 $DNS --sport 40602)" "answered 0"
 expect_eq "v6: the host's DNS query is answered" "$(session $CLI6 $DNS --sport 40603)" "answered 0"
+# WebRTC (README, "What replies means for WebRTC"): a full ICE agent's check
+# from a port outside every range is answered; the same kind of port probed
+# first from outside (all an ICE-lite server would ever see) is dropped.
+expect_eq "full ICE agent: its check from 50000/udp is answered" "$(session $CLI4 $DNS --sport 50000)" "answered 0"
+d0=$(counter port udp 50001 drop_packets)
+cli $PEER udp $SRV4 50001 --timeout 0.3 >/dev/null 2>&1
+expect_eq "ICE-lite: a client's first check to 50001/udp is dropped" $(($(counter port udp 50001 drop_packets) - d0)) 1
 expect_eq "v4: the host's TCP connect succeeds" "$(verdict_of srv $PEER tcp $CLI4 $WEB)" ok
 expect_eq "v6: the host's TCP connect succeeds" "$(verdict_of srv $PEER tcp $CLI6 $WEB)" ok
 expect_eq "the container's TCP connect succeeds (masquerade)" "$(verdict_of ctr $PEER tcp $CLI4 $WEB)" ok
