@@ -195,7 +195,7 @@ expect_eq "completion: commands" \
 expect_eq "completion: built-in profiles" \
 	"$(comp_run 'comp xdp-reflector load lo reflector-')" "reflector-caddy reflector-direct "
 expect_eq "completion: --enable <Tab> offers the features of reflector-caddy" \
-	"$(comp_run 'comp xdp-reflector load lo reflector-caddy --enable ""')" "dashboard livekit livekit-tcp ssh "
+	"$(comp_run 'comp xdp-reflector load lo reflector-caddy --enable ""')" "dashboard http3 livekit livekit-tcp ssh "
 expect_eq "completion: --disable <Tab> offers the features of reflector-direct" \
 	"$(comp_run 'comp xdp-reflector check reflector-direct --disable ""')" "dashboard garage livekit livekit-tcp ssh webrtc "
 expect_eq "completion: --source da<Tab>" \
