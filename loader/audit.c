@@ -206,6 +206,9 @@ static void put(char *buf, size_t len, size_t *off, const char *key,
 	*off += (size_t)snprintf(buf + *off, len - *off,
 				 "%s%s=", *off ? " " : "", key);
 	*off += put_value(buf + *off, len - *off, v && *v ? v : "-");
+	/* A clipped value (snprintf counts what did not fit) ends the line. */
+	if (*off >= len)
+		*off = len - 1;
 }
 
 static void format_rec(const struct xr_audit_rec *rec, const char *iface,
