@@ -764,13 +764,12 @@ static int generic_wants(struct plan *pl)
 		err = coturn_wants(pl);
 	for (i = 0; i < d->npubs && !err; i++) {
 		const struct xr_publish *p = &d->pubs[i];
-		char label[XR_SERVICE_MAX];
+		char label[XR_SERVICE_MAX], r[16];
 
 		if (!pub_outside(p) || pub_internal(p, NULL, &what))
 			continue;
-		snprintf(label, sizeof(label), "%.40s %u%s/%s", p->service,
-			 p->target_first,
-			 p->target_last != p->target_first ? "+" : "",
+		range_text(p->target_first, p->target_last, r, sizeof(r));
+		snprintf(label, sizeof(label), "%.40s %s/%s", p->service, r,
 			 proto_word(p->proto));
 		err = want(pl, label, "", XR_PROTO_BIT(p->proto), p->first,
 			   p->last, &p->loc, false, "%s publishes it on %s",
