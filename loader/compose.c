@@ -4,6 +4,7 @@
  * Follows the Compose specification's rules where a firewall depends on
  * them: interpolation, merge keys, the short and long port syntax, expose.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
@@ -472,6 +473,15 @@ static int port_range(const char *s, size_t n, uint16_t *first, uint16_t *last)
 	return 0;
 }
 
+/* "" (every address), an IPv4 or an IPv6 address: what Docker binds. */
+static bool ip_valid(const char *ip)
+{
+	unsigned char a[16];
+
+	return !*ip || inet_pton(AF_INET, ip, a) == 1 ||
+	       inet_pton(AF_INET6, ip, a) == 1;
+}
+
 int xr_port_short(const char *spec, struct xr_publish *p, char *why,
 		  size_t whylen)
 {
@@ -522,7 +532,7 @@ int xr_port_short(const char *spec, struct xr_publish *p, char *why,
 		       &p->target_last))
 		goto bad;
 	if (ip) {
-		if (strlen(ip) >= sizeof(p->host_ip))
+		if (strlen(ip) >= sizeof(p->host_ip) || !ip_valid(ip))
 			goto bad;
 		strcpy(p->host_ip, ip);
 	}
@@ -652,6 +662,13 @@ static int port_long(struct xr_deploy *d, const struct ynode *n,
 	}
 	if (!err && ip) {
 		err = scalar_value(d, ip, "'host_ip'", &v);
+		if (!err && (strlen(v) >= sizeof(p->host_ip) || !ip_valid(v))) {
+			xr_error_at(&ip->loc,
+				    "host_ip '%s' is not an IPv4 or IPv6 "
+				    "address; write e.g. 127.0.0.1 or 0.0.0.0",
+				    XR_CLIPPED(v));
+			err = -EINVAL;
+		}
 		if (!err)
 			snprintf(p->host_ip, sizeof(p->host_ip), "%s", v);
 		free(v);
