@@ -555,13 +555,22 @@ bad:
 
 /* ---- compose files ------------------------------------------------------ */
 
+/*
+ * Merge keys may merge maps that merge maps: aliases make that a tree far
+ * larger than the file (an alias bomb), so a lookup visits at most
+ * XR_MERGE_VISITS mappings and XR_MERGE_DEPTH levels.
+ */
+#define XR_MERGE_VISITS 256
+
 static const struct ynode *ymap_get_depth(const struct ynode *map,
-					  const char *key, int depth)
+					  const char *key, int depth,
+					  unsigned int *visits)
 {
 	const struct ynode *v, *m;
 	size_t i;
 
-	if (!map || map->kind != YN_MAP || depth > XR_MERGE_DEPTH)
+	if (!map || map->kind != YN_MAP || depth > XR_MERGE_DEPTH ||
+	    ++*visits > XR_MERGE_VISITS)
 		return NULL;
 	v = ynode_get(map, key);
 	if (v)
@@ -571,17 +580,20 @@ static const struct ynode *ymap_get_depth(const struct ynode *map,
 	if (!m)
 		return NULL;
 	if (m->kind == YN_MAP)
-		return ymap_get_depth(m, key, depth + 1);
+		return ymap_get_depth(m, key, depth + 1, visits);
 	if (m->kind == YN_SEQ)
 		for (i = 0; i < m->nkids; i++)
-			if ((v = ymap_get_depth(m->kids[i], key, depth + 1)))
+			if ((v = ymap_get_depth(m->kids[i], key, depth + 1,
+						visits)))
 				return v;
 	return NULL;
 }
 
 const struct ynode *xr_ymap_get(const struct ynode *map, const char *key)
 {
-	return ymap_get_depth(map, key, 0);
+	unsigned int visits = 0;
+
+	return ymap_get_depth(map, key, 0, &visits);
 }
 
 static int scalar_value(struct xr_deploy *d, const struct ynode *n,
