@@ -792,6 +792,41 @@ static struct xr_service *service_get(struct xr_deploy *d, const char *name,
 	return ns;
 }
 
+/*
+ * Compose starts a service that lists `profiles` only when one of them is
+ * in COMPOSE_PROFILES (comma-separated; "*" enables all).
+ */
+static bool service_active(const struct xr_deploy *d, const struct ynode *list)
+{
+	const char *on = xr_deploy_var(d, "COMPOSE_PROFILES");
+	size_t i;
+
+	if (list->kind != YN_SEQ || !list->nkids)
+		return true;
+	if (!on)
+		return false;
+	for (i = 0; i < list->nkids; i++) {
+		const char *p = on, *name = list->kids[i]->text;
+		size_t n = name ? strlen(name) : 0;
+
+		if (list->kids[i]->kind != YN_SCALAR)
+			continue;
+		while (*p) {
+			size_t len = strcspn(p, ",");
+
+			while (len && p[0] == ' ')
+				p++, len--;
+			if ((len == 1 && *p == '*') ||
+			    (len == n && !strncmp(p, name, n)))
+				return true;
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	return false;
+}
+
 static int read_service(struct xr_deploy *d, const struct ynode *key,
 			const struct ynode *svc)
 {
@@ -823,6 +858,17 @@ static int read_service(struct xr_deploy *d, const struct ynode *key,
 	    !(err = xr_interpolate(d, v->text, &v->loc, &text))) {
 		s->host_network = !strcmp(text, "host");
 		free(text);
+	}
+	v = xr_ymap_get(svc, "profiles");
+	if (!err && v && !service_active(d, v)) {
+		xr_dwarn(d, "inactive-service", &key->loc,
+			 "service %s starts only with one of its compose "
+			 "profiles, which COMPOSE_PROFILES does not name: its "
+			 "ports are left out; set COMPOSE_PROFILES (in .env or "
+			 "the environment) as the deployment runs and detect "
+			 "again",
+			 s->name);
+		return 0;
 	}
 	v = xr_ymap_get(svc, "environment");
 	if (!err && v)
