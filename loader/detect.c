@@ -50,6 +50,7 @@ struct setting {
 struct livekit {
 	bool present;
 	const struct xr_service *svc;
+	struct xr_loc file_loc; /* livekit.yaml itself, for defaults */
 	struct setting port, tcp_port, range_start, range_end, udp_port,
 		udp_port_last, turn_enabled, turn_udp, turn_tls, relay_start,
 		relay_end;
@@ -58,6 +59,7 @@ struct livekit {
 struct coturn {
 	bool present;
 	const struct xr_service *svc;
+	struct xr_loc file_loc;
 	struct setting listen, tls, min, max;
 	bool no_tls, no_dtls, no_udp, no_tcp;
 };
@@ -244,6 +246,26 @@ static void setting_default(struct setting *s, long v, const char *key)
 	}
 }
 
+/* FIRST..LAST, when both are known, must be a range: else an error there. */
+static int range_ok(const struct setting *first, const struct setting *last)
+{
+	const struct setting *at = last->set ? last : first;
+
+	if (!first->set && !last->set)
+		return 0;
+	if (!last->set && first == last)
+		return 0;
+	if (!last->v && !last->set)
+		return 0; /* no second value: one port */
+	if (first->v <= last->v)
+		return 0;
+	xr_error_at(&at->loc,
+		    "%s: the range %ld-%ld ends before it starts; write the "
+		    "lower port first",
+		    at->key, first->v, last->v);
+	return -EINVAL;
+}
+
 static int livekit_read(struct plan *pl)
 {
 	static const struct {
@@ -287,10 +309,17 @@ static int livekit_read(struct plan *pl)
 		if (err)
 			return err;
 		lk->present = true;
-		if (doc.root->kind == YN_MAP) {
-			rtc = xr_ymap_get(doc.root, "rtc");
-			turn = xr_ymap_get(doc.root, "turn");
+		lk->file_loc = (struct xr_loc){xr_deploy_file(d, path), 1, 1};
+		if (doc.root->kind != YN_MAP) {
+			xr_error_at(&doc.root->loc,
+				    "livekit.yaml must be a mapping (port:, "
+				    "rtc:, ...), found %s",
+				    ynode_kind_text(doc.root));
+			ydoc_free(&doc);
+			return -EINVAL;
 		}
+		rtc = xr_ymap_get(doc.root, "rtc");
+		turn = xr_ymap_get(doc.root, "turn");
 		err = yaml_setting(&lk->port, doc.root, "port", "port", false);
 		if (!err && rtc && rtc->kind == YN_MAP) {
 			err = yaml_setting(&lk->tcp_port, rtc, "tcp_port",
@@ -390,7 +419,9 @@ static int livekit_read(struct plan *pl)
 			"turn.relay_range_start (LiveKit's default)");
 	setting_default(&lk->relay_end, 40000,
 			"turn.relay_range_end (LiveKit's default)");
-	return 0;
+	return range_ok(&lk->range_start, &lk->range_end) ||
+	       range_ok(&lk->udp_port, &lk->udp_port_last) ||
+	       range_ok(&lk->relay_start, &lk->relay_end);
 }
 
 /* coturn's turnserver.conf: "key=value", "key value" or "key" lines. */
@@ -418,6 +449,7 @@ static int coturn_read(struct plan *pl)
 	}
 	ct->present = true;
 	file = xr_deploy_file(d, path);
+	ct->file_loc = (struct xr_loc){file, 1, 1};
 	while (!err && fgets(line, sizeof(line), f)) {
 		struct xr_loc loc = {file, ++lineno, 1};
 		char *s = line, *key, *val;
@@ -464,16 +496,19 @@ static int coturn_read(struct plan *pl)
 			"tls-listening-port (coturn's default)");
 	setting_default(&ct->min, 49152, "min-port (coturn's default)");
 	setting_default(&ct->max, 65535, "max-port (coturn's default)");
-	return err;
+	return err ? err : range_ok(&ct->min, &ct->max);
 }
 
 /* Where a setting came from: its line, or the service (or file) it is for. */
 static const struct xr_loc *setting_src(const struct setting *s,
-					const struct xr_service *svc)
+					const struct xr_service *svc,
+					const struct xr_loc *file)
 {
 	if (s->set)
 		return &s->loc;
-	return svc ? &svc->loc : NULL;
+	if (svc)
+		return &svc->loc;
+	return file->file ? file : NULL;
 }
 
 static int livekit_wants(struct plan *pl, bool signaling)
@@ -488,8 +523,8 @@ static int livekit_wants(struct plan *pl, bool signaling)
 	if (signaling && lk->port.v)
 		err = want(pl, "LiveKit signaling (WebSocket)", "livekit",
 			   XR_PROTO_BIT(XR_PROTO_TCP), lk->port.v, lk->port.v,
-			   setting_src(&lk->port, lk->svc), true, "%s",
-			   lk->port.key);
+			   setting_src(&lk->port, lk->svc, &lk->file_loc), true,
+			   "%s", lk->port.key);
 	if (!err && lk->udp_port.set && lk->udp_port.v)
 		err = want(pl, "LiveKit WebRTC media", "livekit",
 			   XR_PROTO_BIT(XR_PROTO_UDP), lk->udp_port.v,
@@ -498,35 +533,40 @@ static int livekit_wants(struct plan *pl, bool signaling)
 			   &lk->udp_port.loc, true, "%s (muxed)",
 			   lk->udp_port.key);
 	else if (!err)
-		err = want(pl, "LiveKit WebRTC media", "livekit",
-			   XR_PROTO_BIT(XR_PROTO_UDP), lk->range_start.v,
-			   lk->range_end.v,
-			   setting_src(&lk->range_start, lk->svc), true,
-			   "%s/end", lk->range_start.key);
+		err = want(
+			pl, "LiveKit WebRTC media", "livekit",
+			XR_PROTO_BIT(XR_PROTO_UDP), lk->range_start.v,
+			lk->range_end.v,
+			setting_src(&lk->range_start, lk->svc, &lk->file_loc),
+			true, "%s/end", lk->range_start.key);
 	if (!err && lk->tcp_port.v)
 		err = want(pl, "LiveKit TCP media fallback", "livekit-tcp",
 			   XR_PROTO_BIT(XR_PROTO_TCP), lk->tcp_port.v,
-			   lk->tcp_port.v, setting_src(&lk->tcp_port, lk->svc),
+			   lk->tcp_port.v,
+			   setting_src(&lk->tcp_port, lk->svc, &lk->file_loc),
 			   true, "%s", lk->tcp_port.key);
 	if (!err && lk->turn_enabled.v) {
 		if (lk->turn_udp.v)
 			err = want(pl, "LiveKit TURN/UDP", "livekit-turn",
 				   XR_PROTO_BIT(XR_PROTO_UDP), lk->turn_udp.v,
 				   lk->turn_udp.v,
-				   setting_src(&lk->turn_udp, lk->svc), true,
-				   "%s", lk->turn_udp.key);
+				   setting_src(&lk->turn_udp, lk->svc,
+					       &lk->file_loc),
+				   true, "%s", lk->turn_udp.key);
 		if (!err && lk->turn_tls.v)
 			err = want(pl, "LiveKit TURN/TLS", "livekit-turn",
 				   XR_PROTO_BIT(XR_PROTO_TCP), lk->turn_tls.v,
 				   lk->turn_tls.v,
-				   setting_src(&lk->turn_tls, lk->svc), true,
-				   "%s", lk->turn_tls.key);
+				   setting_src(&lk->turn_tls, lk->svc,
+					       &lk->file_loc),
+				   true, "%s", lk->turn_tls.key);
 		if (!err)
 			err = want(pl, "LiveKit TURN relay", "livekit-turn",
 				   XR_PROTO_BIT(XR_PROTO_UDP),
 				   lk->relay_start.v, lk->relay_end.v,
-				   setting_src(&lk->relay_start, lk->svc), true,
-				   "%s/end", lk->relay_start.key);
+				   setting_src(&lk->relay_start, lk->svc,
+					       &lk->file_loc),
+				   true, "%s/end", lk->relay_start.key);
 	}
 	for (i = first; i < pl->nw; i++)
 		pl->w[i].host_net = host;
@@ -552,17 +592,19 @@ static int coturn_wants(struct plan *pl)
 		tls |= XR_PROTO_BIT(XR_PROTO_TCP);
 	if (plain && ct->listen.v)
 		err = want(pl, "TURN (coturn)", "turn", plain, ct->listen.v,
-			   ct->listen.v, setting_src(&ct->listen, ct->svc),
+			   ct->listen.v,
+			   setting_src(&ct->listen, ct->svc, &ct->file_loc),
 			   true, "%s", ct->listen.key);
 	if (!err && tls && ct->tls.v)
 		err = want(pl, "TURN over TLS (coturn)", "turn", tls, ct->tls.v,
-			   ct->tls.v, setting_src(&ct->tls, ct->svc), true,
+			   ct->tls.v,
+			   setting_src(&ct->tls, ct->svc, &ct->file_loc), true,
 			   "%s", ct->tls.key);
 	if (!err)
 		err = want(pl, "TURN relay (coturn)", "turn",
 			   XR_PROTO_BIT(XR_PROTO_UDP), ct->min.v, ct->max.v,
-			   setting_src(&ct->min, ct->svc), true, "%s/max-port",
-			   ct->min.key);
+			   setting_src(&ct->min, ct->svc, &ct->file_loc), true,
+			   "%s/max-port", ct->min.key);
 	for (i = first; i < pl->nw; i++)
 		pl->w[i].host_net = !ct->svc || ct->svc->host_network;
 	return err;

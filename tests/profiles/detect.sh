@@ -128,6 +128,8 @@ bad_case "a short-syntax port that is not a port" tests/detect/bad/not-a-port \
 	"tests/detect/bad/not-a-port/compose.yaml:5:9" "'80:http' is not a port"
 bad_case "a long-syntax published port that is not a port" tests/detect/bad/not-a-port-long \
 	"tests/detect/bad/not-a-port-long/compose.yaml:6:20" "published 'eighty' is not a port"
+bad_case "a LiveKit range that ends before it starts" tests/detect/bad/livekit-range-inverted \
+	"tests/detect/bad/livekit-range-inverted/livekit.yaml:5:19" "the range 44300-44200 ends before it starts"
 run "$XR_BIN" detect -f "$TMP/missing.yml"
 expect_rc "-f naming a missing file: exit 2" 2
 expect_out "-f naming a missing file: says so" "missing.yml: error: cannot read the compose file"
