@@ -38,6 +38,12 @@ struct xr_opts {
 	bool prometheus;
 	const char *textfile_dir;
 	int watch_count; /* 0: until interrupted (tests bound it) */
+	/* detect */
+	const char *dir;
+	const char *compose_files[16];
+	size_t ncompose_files;
+	const char *output;
+	bool listening;
 };
 
 /*
@@ -56,6 +62,7 @@ int xr_cmd_detach(struct xr_opts *o);
 int xr_cmd_status(struct xr_opts *o);
 int xr_cmd_stats(struct xr_opts *o);
 int xr_cmd_demo(struct xr_opts *o);
+int xr_cmd_detect(struct xr_opts *o);
 /* The hidden `__rollback` command a --confirm starts (ARGV[0] is its name). */
 int xr_cmd_rollback(int argc, char **argv);
 

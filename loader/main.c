@@ -26,6 +26,7 @@ enum opt_bit {
 	O_FORCE = 1 << 5,
 	O_PIN = 1 << 6,
 	O_STATS = 1 << 7,
+	O_DETECT = 1 << 8,
 };
 
 struct opt_doc {
@@ -52,6 +53,11 @@ static const struct opt_doc opt_docs[] = {
 	{ O_STATS, "--prometheus", "print the Prometheus text format" },
 	{ O_STATS, "--textfile DIR",
 	  "write DIR/xdp_reflector_IFACE.prom atomically" },
+	{ O_DETECT, "-f, --file FILE",
+	  "a compose file to read (repeatable; default: DIR's compose*.y[a]ml, docker-compose*.y[a]ml)" },
+	{ O_DETECT, "-o, --output FILE", "write the profile to FILE (atomically)" },
+	{ O_DETECT, "--listening",
+	  "also warn about sockets on every address the profile drops" },
 	{ O_PIN, "--pin-dir DIR",
 	  "bpffs directory of the pins (default " XR_PIN_ROOT_DEFAULT ")" },
 	{ O_JSON, "-j, --json", "JSON output" },
@@ -90,6 +96,8 @@ static const struct cmd cmds[] = {
 	  "per-rule, per-class and top dropped port counters" },
 	{ "check", xr_cmd_check, "PROFILE", 1, 1, O_JSON | O_TOGGLES,
 	  "validate PROFILE and print the compiled allow list" },
+	{ "detect", xr_cmd_detect, "[DIR]", 0, 1, O_JSON | O_DETECT,
+	  "write the profile a compose deployment needs" },
 	{ "profiles", xr_cmd_profiles, "", 0, 0, O_JSON,
 	  "list the built-in profiles" },
 	{ "demo", xr_cmd_demo, "", 0, 0, 0,
@@ -115,6 +123,7 @@ enum {
 	L_PROM,
 	L_TEXTFILE,
 	L_COUNT,
+	L_LISTENING,
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +144,9 @@ static const struct option long_opts[] = {
 	{ "prometheus", no_argument, NULL, L_PROM },
 	{ "textfile", required_argument, NULL, L_TEXTFILE },
 	{ "count", required_argument, NULL, L_COUNT }, /* bounds --watch */
+	{ "file", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "listening", no_argument, NULL, L_LISTENING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -194,6 +206,10 @@ static int opt_bit_of(int c)
 		return O_FORCE;
 	case L_PIN:
 		return O_PIN;
+	case 'f':
+	case 'o':
+	case L_LISTENING:
+		return O_DETECT;
 	default:
 		return O_STATS;
 	}
@@ -241,7 +257,7 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 	 * '-' keeps positionals in order wherever options stand; ':' tells a
 	 * missing value apart from an unknown option.
 	 */
-	while ((ch = getopt_long(argc, argv, "-:jvh", long_opts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-:jvhf:o:", long_opts, &li)) != -1) {
 		if (ch == 1) {
 			if (npos >= c->nargs_max) {
 				fprintf(stderr, "error: %s: unexpected argument '%.40s'\n",
@@ -333,6 +349,19 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 		case L_TEXTFILE:
 			o->textfile_dir = optarg;
 			break;
+		case 'f':
+			if (o->ncompose_files >= 16) {
+				fprintf(stderr, "error: more than 16 -f FILE\n");
+				return -EINVAL;
+			}
+			o->compose_files[o->ncompose_files++] = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case L_LISTENING:
+			o->listening = true;
+			break;
 		case L_COUNT:
 			err = parse_int(optarg, "--count N", 1, 1000000, &v);
 			o->watch_count = (int)v;
@@ -349,6 +378,8 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 	/* Commands with one positional take IFACE, except check's PROFILE. */
 	if (!strcmp(c->name, "check")) {
 		o->profile = pos[0];
+	} else if (c->fn == xr_cmd_detect) {
+		o->dir = pos[0];
 	} else {
 		o->iface = pos[0];
 		o->profile = pos[1];

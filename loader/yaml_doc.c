@@ -190,7 +190,7 @@ static int syntax_error(yaml_parser_t *p, const char *file,
 }
 
 static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
-		     size_t len)
+		     size_t len, size_t aliases_max, const char *empty_msg)
 {
 	struct ynode *stack[XR_DEPTH_MAX];
 	char *stack_anchor[XR_DEPTH_MAX];
@@ -229,12 +229,12 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			if (++naliases > XR_ALIASES_MAX) {
+			if (++naliases > aliases_max) {
 				xr_error_at(&loc,
-					    "more than %d YAML aliases; write "
+					    "more than %zu YAML aliases; write "
 					    "the values out (aliases are "
 					    "limited against alias bombs)",
-					    XR_ALIASES_MAX);
+					    aliases_max);
 				err = -EINVAL;
 				break;
 			}
@@ -330,9 +330,7 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 	if (!err && (!ndocs || !d->root)) {
 		struct xr_loc loc = {file, 1, 1};
 
-		xr_error_at(&loc,
-			    "the profile is empty; write at least 'name:' and "
-			    "'allow:' (see policies/README.md)");
+		xr_error_at(&loc, "%s", empty_msg);
 		err = -EINVAL;
 	}
 	return err;
@@ -425,7 +423,8 @@ out:
 	return err;
 }
 
-int ydoc_read(struct ydoc *d, const char *path, const char *file)
+int ydoc_read_opts(struct ydoc *d, const char *path, const char *file,
+		   size_t aliases_max, const char *empty_msg)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -434,9 +433,16 @@ int ydoc_read(struct ydoc *d, const char *path, const char *file)
 	memset(d, 0, sizeof(*d));
 	err = read_file(path, &buf, &len);
 	if (!err)
-		err = ydoc_load(d, file, buf, len);
+		err = ydoc_load(d, file, buf, len, aliases_max, empty_msg);
 	free(buf);
 	return err;
+}
+
+int ydoc_read(struct ydoc *d, const char *path, const char *file)
+{
+	return ydoc_read_opts(d, path, file, XR_ALIASES_MAX,
+			      "the profile is empty; write at least 'name:' "
+			      "and 'allow:' (see policies/README.md)");
 }
 
 bool ynode_is_null(const struct ynode *n)

@@ -53,6 +53,13 @@ struct ydoc {
  * encoding, limits, an empty file) or another -errno (reported).
  */
 int ydoc_read(struct ydoc *d, const char *path, const char *file);
+/*
+ * The same for other YAML files (compose files, livekit.yaml): at most
+ * ALIASES_MAX aliases (an alias is a pointer in the tree, never a copy), and
+ * EMPTY_MSG reported when the file holds no document.
+ */
+int ydoc_read_opts(struct ydoc *d, const char *path, const char *file,
+		   size_t aliases_max, const char *empty_msg);
 void ydoc_free(struct ydoc *d);
 
 /* A plain empty, "~" or "null" scalar. */
