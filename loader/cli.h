@@ -38,6 +38,9 @@ struct xr_opts {
 	bool prometheus;
 	const char *textfile_dir;
 	int watch_count; /* 0: until interrupted (tests bound it) */
+	/* export */
+	const char *format; /* checked by cmd_export.c */
+	const char *output; /* -o FILE; NULL or "-": stdout */
 };
 
 /*
@@ -48,6 +51,7 @@ struct xr_opts {
 int xr_exit_code(int err);
 
 int xr_cmd_check(struct xr_opts *o);
+int xr_cmd_export(struct xr_opts *o);
 int xr_cmd_profiles(struct xr_opts *o);
 int xr_cmd_load(struct xr_opts *o);
 int xr_cmd_reload(struct xr_opts *o);

@@ -25,6 +25,7 @@ enum opt_bit {
 	O_FORCE = 1 << 5,
 	O_PIN = 1 << 6,
 	O_STATS = 1 << 7,
+	O_EXPORT = 1 << 8,
 };
 
 struct opt_doc {
@@ -51,6 +52,10 @@ static const struct opt_doc opt_docs[] = {
 	{ O_STATS, "--prometheus", "print the Prometheus text format" },
 	{ O_STATS, "--textfile DIR",
 	  "write DIR/xdp_reflector_IFACE.prom atomically" },
+	{ O_EXPORT, "--format nft|ufw|doctl|aws",
+	  "the firewall to write the rules for" },
+	{ O_EXPORT, "-o, --output FILE",
+	  "write FILE (replaced whole) instead of stdout" },
 	{ O_PIN, "--pin-dir DIR",
 	  "bpffs directory of the pins (default " XR_PIN_ROOT_DEFAULT ")" },
 	{ O_JSON, "-j, --json", "JSON output" },
@@ -89,6 +94,8 @@ static const struct cmd cmds[] = {
 	  "per-rule, per-class and top dropped port counters" },
 	{ "check", xr_cmd_check, "PROFILE", 1, 1, O_JSON | O_TOGGLES,
 	  "validate PROFILE and print the compiled allow list" },
+	{ "export", xr_cmd_export, "PROFILE", 1, 1, O_TOGGLES | O_EXPORT,
+	  "write PROFILE as nftables, ufw, DigitalOcean or AWS rules" },
 	{ "profiles", xr_cmd_profiles, "", 0, 0, O_JSON,
 	  "list the built-in profiles" },
 	{ "demo", xr_cmd_demo, "", 0, 0, 0,
@@ -114,6 +121,7 @@ enum {
 	L_PROM,
 	L_TEXTFILE,
 	L_COUNT,
+	L_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +142,8 @@ static const struct option long_opts[] = {
 	{ "prometheus", no_argument, NULL, L_PROM },
 	{ "textfile", required_argument, NULL, L_TEXTFILE },
 	{ "count", required_argument, NULL, L_COUNT }, /* bounds --watch */
+	{ "format", required_argument, NULL, L_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -193,6 +203,9 @@ static int opt_bit_of(int c)
 		return O_FORCE;
 	case L_PIN:
 		return O_PIN;
+	case L_FORMAT:
+	case 'o':
+		return O_EXPORT;
 	default:
 		return O_STATS;
 	}
@@ -240,7 +253,7 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 	 * '-' keeps positionals in order wherever options stand; ':' tells a
 	 * missing value apart from an unknown option.
 	 */
-	while ((ch = getopt_long(argc, argv, "-:jvh", long_opts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-:jvho:", long_opts, &li)) != -1) {
 		if (ch == 1) {
 			if (npos >= c->nargs_max) {
 				fprintf(stderr, "error: %s: unexpected argument '%.40s'\n",
@@ -336,6 +349,12 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 			err = parse_int(optarg, "--count N", 1, 1000000, &v);
 			o->watch_count = (int)v;
 			break;
+		case L_FORMAT:
+			o->format = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
 		}
 		if (err)
 			return err;
@@ -345,8 +364,8 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 			c->name, c->args, c->name);
 		return -EINVAL;
 	}
-	/* Commands with one positional take IFACE, except check's PROFILE. */
-	if (!strcmp(c->name, "check")) {
+	/* Commands with one positional take IFACE, except check's and export's PROFILE. */
+	if (!strcmp(c->name, "check") || !strcmp(c->name, "export")) {
 		o->profile = pos[0];
 	} else {
 		o->iface = pos[0];
