@@ -364,7 +364,7 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 			c->name, c->args, c->name);
 		return -EINVAL;
 	}
-	/* Commands with one positional take IFACE, except check's and export's PROFILE. */
+	/* One positional is IFACE, but PROFILE for check and export. */
 	if (!strcmp(c->name, "check") || !strcmp(c->name, "export")) {
 		o->profile = pos[0];
 	} else {
