@@ -360,7 +360,7 @@ expect_eq "-o: no temporary file left" "$(ls "$TMP" | grep -c '\.nft\.')" 0
 
 run "$XR_BIN" help export
 expect_rc "help export: exit 0" 0
-expect_out "help export: --format and its formats" "--format nft\|ufw\|doctl\|aws"
+expect_out "help export: --format and its formats" "--format FORMAT +nft\|ufw\|doctl\|aws:"
 expect_out "help export: the toggles" "--source FEATURE=CIDR"
 run "$XR_BIN" --help
 expect_out "--help: lists export" "^  export +PROFILE"
