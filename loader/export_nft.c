@@ -92,10 +92,16 @@ static void limits(FILE *f, const struct xr_policy *p)
 	else
 		xr_export_note(f, "replies: false: no ct state rule, so only "
 				  "open ports and the classes below pass");
-	if (!c->drop_frags)
+	if (!c->drop_frags && c->replies)
 		xr_export_note(f, "fragments: pass: the kernel reassembles "
 				  "before this chain, which judges the whole "
 				  "datagram by its ports");
+	else if (!c->drop_frags)
+		/* Without a ct expression nf_defrag_ipv6 is not in use. */
+		xr_export_limit(f, "fragments: pass with replies: false - "
+				   "without conntrack IPv6 is reassembled "
+				   "after this chain, whose other_protocols "
+				   "rule then drops later IPv6 fragments");
 }
 
 static void icmp_rules(FILE *f, const struct xr_class_policy *c)
