@@ -100,8 +100,8 @@ static void limits(FILE *f, const struct xr_policy *p)
 		/* Without a ct expression nf_defrag_ipv6 is not in use. */
 		xr_export_limit(f, "fragments: pass with replies: false - "
 				   "without conntrack IPv6 is reassembled "
-				   "after this chain, whose other_protocols "
-				   "rule then drops later IPv6 fragments");
+				   "after this chain, which drops later IPv6 "
+				   "fragments (they carry no ports)");
 }
 
 static void icmp_rules(FILE *f, const struct xr_class_policy *c)
