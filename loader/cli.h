@@ -42,8 +42,11 @@ struct xr_opts {
 	const char *dir;
 	const char *compose_files[16];
 	size_t ncompose_files;
-	const char *output;
 	bool listening;
+	/* export */
+	const char *format; /* checked by cmd_export.c */
+	/* detect, export: -o FILE; NULL or "-": stdout */
+	const char *output;
 };
 
 /*
@@ -54,6 +57,7 @@ struct xr_opts {
 int xr_exit_code(int err);
 
 int xr_cmd_check(struct xr_opts *o);
+int xr_cmd_export(struct xr_opts *o);
 int xr_cmd_profiles(struct xr_opts *o);
 int xr_cmd_load(struct xr_opts *o);
 int xr_cmd_reload(struct xr_opts *o);

@@ -27,6 +27,8 @@ enum opt_bit {
 	O_PIN = 1 << 6,
 	O_STATS = 1 << 7,
 	O_DETECT = 1 << 8,
+	O_EXPORT = 1 << 9,
+	O_OUTPUT = 1 << 10, /* -o: detect and export */
 };
 
 struct opt_doc {
@@ -55,9 +57,12 @@ static const struct opt_doc opt_docs[] = {
 	  "write DIR/xdp_reflector_IFACE.prom atomically" },
 	{ O_DETECT, "-f, --file FILE",
 	  "a compose file to read (repeatable; default: DIR's compose*.y[a]ml, docker-compose*.y[a]ml)" },
-	{ O_DETECT, "-o, --output FILE", "write the profile to FILE (atomically)" },
 	{ O_DETECT, "--listening",
 	  "also warn about sockets on every address the profile drops" },
+	{ O_EXPORT, "--format FORMAT",
+	  "nft|ufw|doctl|aws: the firewall to write rules for" },
+	{ O_OUTPUT, "-o, --output FILE",
+	  "write FILE (replaced whole) instead of stdout" },
 	{ O_PIN, "--pin-dir DIR",
 	  "bpffs directory of the pins (default " XR_PIN_ROOT_DEFAULT ")" },
 	{ O_JSON, "-j, --json", "JSON output" },
@@ -96,8 +101,11 @@ static const struct cmd cmds[] = {
 	  "per-rule, per-class and top dropped port counters" },
 	{ "check", xr_cmd_check, "PROFILE", 1, 1, O_JSON | O_TOGGLES,
 	  "validate PROFILE and print the compiled allow list" },
-	{ "detect", xr_cmd_detect, "[DIR]", 0, 1, O_JSON | O_DETECT,
+	{ "detect", xr_cmd_detect, "[DIR]", 0, 1, O_JSON | O_DETECT | O_OUTPUT,
 	  "write the profile a compose deployment needs" },
+	{ "export", xr_cmd_export, "PROFILE", 1, 1,
+	  O_TOGGLES | O_EXPORT | O_OUTPUT,
+	  "write PROFILE as nftables, ufw, DigitalOcean or AWS rules" },
 	{ "profiles", xr_cmd_profiles, "", 0, 0, O_JSON,
 	  "list the built-in profiles" },
 	{ "demo", xr_cmd_demo, "", 0, 0, 0,
@@ -124,6 +132,7 @@ enum {
 	L_TEXTFILE,
 	L_COUNT,
 	L_LISTENING,
+	L_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -147,6 +156,7 @@ static const struct option long_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "listening", no_argument, NULL, L_LISTENING },
+	{ "format", required_argument, NULL, L_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -207,9 +217,12 @@ static int opt_bit_of(int c)
 	case L_PIN:
 		return O_PIN;
 	case 'f':
-	case 'o':
 	case L_LISTENING:
 		return O_DETECT;
+	case L_FORMAT:
+		return O_EXPORT;
+	case 'o':
+		return O_OUTPUT;
 	default:
 		return O_STATS;
 	}
@@ -366,6 +379,9 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 			err = parse_int(optarg, "--count N", 1, 1000000, &v);
 			o->watch_count = (int)v;
 			break;
+		case L_FORMAT:
+			o->format = optarg;
+			break;
 		}
 		if (err)
 			return err;
@@ -375,8 +391,8 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 			c->name, c->args, c->name);
 		return -EINVAL;
 	}
-	/* Commands with one positional take IFACE, except check's PROFILE. */
-	if (!strcmp(c->name, "check")) {
+	/* One positional is IFACE, but PROFILE for check and export. */
+	if (!strcmp(c->name, "check") || !strcmp(c->name, "export")) {
 		o->profile = pos[0];
 	} else if (c->fn == xr_cmd_detect) {
 		o->dir = pos[0];
