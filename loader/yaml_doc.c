@@ -170,6 +170,20 @@ static size_t line_break(const unsigned char *b, size_t n)
 }
 
 /*
+ * Bytes of the character at B[0..N): a lead byte and the continuation
+ * bytes it announces. A stray byte of invalid UTF-8 is a character of its
+ * own, as an editor shows it.
+ */
+static size_t char_len(const unsigned char *b, size_t n)
+{
+	size_t want = b[0] >= 0xf0 ? 3 : b[0] >= 0xe0 ? 2 : b[0] >= 0xc0, k = 1;
+
+	while (k <= want && k < n && (b[k] & 0xc0) == 0x80)
+		k++;
+	return k;
+}
+
+/*
  * Walk T to byte AT (its length: to the end): the position of the
  * character there into *AT_LOC, of the last one before into *LAST.
  */
@@ -191,10 +205,7 @@ static void ytext_walk(const struct ytext *t, size_t at, struct xr_loc *at_loc,
 			col = 1;
 			continue;
 		}
-		/* A character: its lead byte and continuation bytes. */
-		i++;
-		while (i < t->len && (t->buf[i] & 0xc0) == 0x80)
-			i++;
+		i += char_len(t->buf + i, t->len - i);
 		col++;
 	}
 	at_loc->line = line;
