@@ -103,11 +103,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 		disagree("ICMP type differs", data, len, &m, kind, &pkt);
 
 	/* The short path decides only what the full parser decides alike. */
-	if (key >= 0 &&
-	    (kind != XR_KIND_L4 || pkt.fragment || m.ip_end > len ||
-	     key != (long)xr_stat_key(m.proto, m.dport) ||
-	     c.l3 != pkt.l3 || c.family != pkt.family))
-		disagree("xr_parse_common takes a frame xr_parse judges otherwise",
+	if (key >= 0 && (kind != XR_KIND_L4 || pkt.fragment || m.ip_end > len ||
+			 key != (long)xr_stat_key(m.proto, m.dport) ||
+			 c.l3 != pkt.l3 || c.family != pkt.family))
+		disagree("xr_parse_common takes a frame xr_parse judges "
+			 "otherwise",
 			 data, len, &m, kind, &pkt);
 	free(block);
 	return 0;

@@ -56,7 +56,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	snprintf(path, sizeof(path), "%s/p.yaml", dir);
 	atexit(cleanup);
-	/* Built-in names resolve to this tree's policies/, whatever is installed. */
+	/* Built-in names resolve to this tree's policies/, whatever is
+	 * installed. */
 	if (!getenv("XDP_REFLECTOR_PROFILE_DIR") &&
 	    realpath(XR_FUZZ_POLICIES, abs))
 		setenv("XDP_REFLECTOR_PROFILE_DIR", abs, 1);
@@ -102,7 +103,10 @@ static int in_input(const uint8_t *b, size_t n, unsigned int line,
 		 * One character: a lead byte and the continuation bytes it
 		 * announces; a stray byte of invalid UTF-8 is one.
 		 */
-		want = b[i] >= 0xf0 ? 3 : b[i] >= 0xe0 ? 2 : b[i] >= 0xc0 ? 1 : 0;
+		want = b[i] >= 0xf0   ? 3
+		       : b[i] >= 0xe0 ? 2
+		       : b[i] >= 0xc0 ? 1
+				      : 0;
 		for (i++; want && i < n && (b[i] & 0xc0) == 0x80; want--)
 			i++;
 		c++;
@@ -111,8 +115,8 @@ static int in_input(const uint8_t *b, size_t n, unsigned int line,
 }
 
 /* The words of the input's "# args: " line into *T (pointing into ARGS). */
-static void toggles_of(const uint8_t *data, size_t len, char *args,
-		       size_t cap, struct xr_toggles *t)
+static void toggles_of(const uint8_t *data, size_t len, char *args, size_t cap,
+		       struct xr_toggles *t)
 {
 	const char *at = memmem(data, len, "# args: ", 8), *end;
 	char *w, *save, *opt = NULL;
@@ -128,16 +132,19 @@ static void toggles_of(const uint8_t *data, size_t len, char *args,
 		n = cap - 1;
 	memcpy(args, at, n);
 	args[n] = '\0';
-	for (w = strtok_r(args, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+	for (w = strtok_r(args, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save)) {
 		if (!opt) {
 			opt = w;
 			continue;
 		}
 		if (!strcmp(opt, "--enable") && t->nenable < XR_TOGGLES_MAX)
 			t->enable[t->nenable++] = w;
-		else if (!strcmp(opt, "--disable") && t->ndisable < XR_TOGGLES_MAX)
+		else if (!strcmp(opt, "--disable") &&
+			 t->ndisable < XR_TOGGLES_MAX)
 			t->disable[t->ndisable++] = w;
-		else if (!strcmp(opt, "--source") && t->nsource < XR_TOGGLES_MAX)
+		else if (!strcmp(opt, "--source") &&
+			 t->nsource < XR_TOGGLES_MAX)
 			t->source[t->nsource++] = w;
 		opt = NULL;
 	}
@@ -145,7 +152,9 @@ static void toggles_of(const uint8_t *data, size_t len, char *args,
 
 static void finding(const char *what, const uint8_t *data, size_t len)
 {
-	fprintf(stderr, "fuzz_profile: %s\n  last error: %s\n  input (%zu bytes):\n%.*s\n",
+	fprintf(stderr,
+		"fuzz_profile: %s\n  last error: %s\n  input (%zu "
+		"bytes):\n%.*s\n",
 		what, xr_last_error(), len, (int)(len < 2000 ? len : 2000),
 		(const char *)data);
 	abort();
@@ -156,7 +165,8 @@ static void check_policy(const struct xr_policy *p, const uint8_t *data,
 {
 	static const uint8_t any[16] = {192, 0, 2, 1};
 	size_t i;
-	unsigned int port, proto, covered[XR_PROTOS] = {0}, open[XR_PROTOS] = {0};
+	unsigned int port, proto, covered[XR_PROTOS] = {0},
+				  open[XR_PROTOS] = {0};
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct xr_rule *r = &p->rules[i];
@@ -175,8 +185,10 @@ static void check_policy(const struct xr_policy *p, const uint8_t *data,
 		covered[r->proto] += r->last_port - r->first_port + 1u;
 		/* A rule without sources opens its ports to anyone. */
 		if (!r->nsources &&
-		    (!xr_policy_allows(p, r->proto, r->first_port, AF_INET, any) ||
-		     !xr_policy_allows(p, r->proto, r->last_port, AF_INET6, any)))
+		    (!xr_policy_allows(p, r->proto, r->first_port, AF_INET,
+				       any) ||
+		     !xr_policy_allows(p, r->proto, r->last_port, AF_INET6,
+				       any)))
 			finding("a rule's port is not allowed", data, len);
 	}
 	if (xr_policy_digest(p) != xr_policy_digest(p))
@@ -218,8 +230,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return 0;
 	}
 	if (err != -EINVAL)
-		finding(err == -ENOMEM ? "out of memory" :
-			"neither a policy nor a profile error",
+		finding(err == -ENOMEM ? "out of memory"
+				       : "neither a policy nor a profile error",
 			data, len);
 	if (xr_error_count() != before + 1)
 		finding("a failed profile must report exactly one error", data,

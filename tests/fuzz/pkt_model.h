@@ -32,14 +32,14 @@ enum model_kind {
 
 struct model {
 	int kind;
-	int family; /* 4 or 6 once an IP header was read */
-	size_t l3; /* offset of the IP header */
-	size_t ip_end; /* offset where the IP packet says it ends */
-	int proto; /* 0 TCP, 1 UDP (M_L4) */
+	int family;		   /* 4 or 6 once an IP header was read */
+	size_t l3;		   /* offset of the IP header */
+	size_t ip_end;		   /* offset where the IP packet says it ends */
+	int proto;		   /* 0 TCP, 1 UDP (M_L4) */
 	unsigned int sport, dport; /* host order (M_L4) */
-	unsigned int tcp_flags; /* byte 13 of TCP, 0 for UDP (M_L4) */
-	unsigned int icmp_type; /* M_ICMP */
-	unsigned int ip_proto; /* the last next-header value */
+	unsigned int tcp_flags;	   /* byte 13 of TCP, 0 for UDP (M_L4) */
+	unsigned int icmp_type;	   /* M_ICMP */
+	unsigned int ip_proto;	   /* the last next-header value */
 	int fragment; /* a first fragment (IPv6: any Fragment header) */
 };
 
@@ -55,8 +55,8 @@ static inline int m_fits(const struct model *m, size_t off, size_t need,
 	return off + need <= n && off + need <= m->ip_end;
 }
 
-static inline int model_l4(const uint8_t *b, size_t n, size_t off, unsigned int proto,
-		    struct model *m)
+static inline int model_l4(const uint8_t *b, size_t n, size_t off,
+			   unsigned int proto, struct model *m)
 {
 	m->ip_proto = proto;
 	if (proto == 6) { /* TCP: 20 bytes, data offset >= 5 words */
@@ -87,7 +87,8 @@ static inline int model_l4(const uint8_t *b, size_t n, size_t off, unsigned int 
 	return M_OTHER_IP;
 }
 
-static inline int model_ipv4(const uint8_t *b, size_t n, size_t off, struct model *m)
+static inline int model_ipv4(const uint8_t *b, size_t n, size_t off,
+			     struct model *m)
 {
 	size_t hlen, tot, l4;
 	unsigned int frag, proto;
@@ -126,7 +127,8 @@ static inline int m_ipv6_ext(unsigned int nh)
 	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
-static inline int model_ipv6(const uint8_t *b, size_t n, size_t off, struct model *m)
+static inline int model_ipv6(const uint8_t *b, size_t n, size_t off,
+			     struct model *m)
 {
 	unsigned int nh;
 	size_t cur;
@@ -223,7 +225,8 @@ static inline int model_port_open(int proto, unsigned int port)
 	return port >= 44200 && port <= 44300;
 }
 
-static inline int model_icmp_pass(const struct model *m, const struct model_policy *p)
+static inline int model_icmp_pass(const struct model *m,
+				  const struct model_policy *p)
 {
 	unsigned int t = m->icmp_type;
 
@@ -249,7 +252,7 @@ static inline int model_icmp_pass(const struct model *m, const struct model_poli
  * parsed into M; *cls the class counter that moves, MC_PORT for the port's.
  */
 static inline int model_verdict(const struct model *m, size_t frame_len,
-			 const struct model_policy *p, int *cls)
+				const struct model_policy *p, int *cls)
 {
 	int kind = m->kind;
 

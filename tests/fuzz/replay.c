@@ -15,9 +15,9 @@
  *    side names, by one packet on that side, and no other class counter.
  * The independent model (model_parse) must also agree with xr_parse().
  *
- * Run as root: build/tests/replay [DIR|FILE]...  (default tests/fuzz/corpus/parse)
- * Prints one line per disagreement with the frame, then a summary; exits 1
- * on any disagreement, 2 on usage, setup or I/O errors.
+ * Run as root: build/tests/replay [DIR|FILE]...  (default
+ * tests/fuzz/corpus/parse) Prints one line per disagreement with the frame,
+ * then a summary; exits 1 on any disagreement, 2 on usage, setup or I/O errors.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -45,14 +45,17 @@ static int prog_fd, config_fd, port_stats_fd, class_stats_fd, ncpus;
 static unsigned long frames, skipped, disagreements;
 
 static const struct model_policy policies[] = {
-	{ .allow_proto = 47 }, /* the defaults; GRE always passed */
-	{ .drop_echo = 1, .drop_frags = 1, .other_ip_pass = 1,
-	  .icmp_info_pass = 1, .allow_proto = -1 },
+	{.allow_proto = 47}, /* the defaults; GRE always passed */
+	{.drop_echo = 1,
+	 .drop_frags = 1,
+	 .other_ip_pass = 1,
+	 .icmp_info_pass = 1,
+	 .allow_proto = -1},
 };
 
 static int write_policy(const struct model_policy *mp)
 {
-	struct xr_config cfg = { 0 };
+	struct xr_config cfg = {0};
 	struct xr_class_policy *cp = &cfg.gen[0];
 	__u32 zero = 0;
 
@@ -75,7 +78,7 @@ static int write_ports(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t sz = ((size_t)XR_PORT_KEYS * 8 + page - 1) & ~(size_t)(page - 1);
-	struct xr_port_entry e = { .rule = 0, .flags = XR_PORT_ALLOW };
+	struct xr_port_entry e = {.rule = 0, .flags = XR_PORT_ALLOW};
 	__u64 *slots;
 	__u32 proto, port;
 
@@ -125,8 +128,8 @@ static int snapshot(__u32 port_key, struct counts *s)
 	return err;
 }
 
-static void report(const char *name, int pol, const char *why,
-		   const uint8_t *b, size_t len)
+static void report(const char *name, int pol, const char *why, const uint8_t *b,
+		   size_t len)
 {
 	size_t i;
 
@@ -141,7 +144,7 @@ static void report(const char *name, int pol, const char *why,
 /* xr_parse()'s view as the model's struct, to judge it with model_verdict. */
 static void native_view(const uint8_t *b, size_t len, struct model *m)
 {
-	struct xr_pkt pkt = { 0 };
+	struct xr_pkt pkt = {0};
 
 	memset(m, 0, sizeof(*m));
 	m->kind = xr_parse(b, b + len, &pkt);
@@ -161,15 +164,16 @@ static int replay_frame(const char *name, const uint8_t *b, size_t len)
 	size_t p;
 
 	if (len < ETH_HLEN || len > FRAME_MAX) {
-		skipped++; /* PROG_TEST_RUN refuses less than an Ethernet header */
+		skipped++; /* PROG_TEST_RUN refuses less than an Ethernet header
+			    */
 		return 0;
 	}
 	frames++;
 	native_view(b, len, &native);
 	model_parse(b, len, &model);
 	if (native.kind != model.kind ||
-	    (native.kind == M_L4 && (native.proto != model.proto ||
-				     native.dport != model.dport)))
+	    (native.kind == M_L4 &&
+	     (native.proto != model.proto || native.dport != model.dport)))
 		report(name, -1, "xr_parse and the model differ", b, len);
 
 	for (p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
@@ -198,15 +202,17 @@ static int replay_frame(const char *name, const uint8_t *b, size_t len)
 			return -1;
 		}
 		if (opts.retval != (__u32)want) {
-			snprintf(why, sizeof(why),
-				 "BPF verdict %u, native %u (class %d, kind %d)",
-				 opts.retval, want, cls, native.kind);
+			snprintf(
+				why, sizeof(why),
+				"BPF verdict %u, native %u (class %d, kind %d)",
+				opts.retval, want, cls, native.kind);
 			report(name, (int)p, why, b, len);
 			continue;
 		}
 		/* The named counter moved by one, on the verdict's side. */
 		if (cls == MC_PORT)
-			moved_right = after.port[!pass] - before.port[!pass] == 1;
+			moved_right =
+				after.port[!pass] - before.port[!pass] == 1;
 		else
 			moved_right = after.cls[cls][!pass] -
 					      before.cls[cls][!pass] ==
@@ -250,10 +256,10 @@ static int replay_path(const char *path)
 
 	n = scandir(path, &names, NULL, alphasort);
 	if (n < 0)
-		return errno == ENOTDIR ? replay_file(path) :
-		       (fprintf(stderr, "replay: %s: %s\n", path,
-				strerror(errno)),
-			-1);
+		return errno == ENOTDIR ? replay_file(path)
+					: (fprintf(stderr, "replay: %s: %s\n",
+						   path, strerror(errno)),
+					   -1);
 	for (i = 0; i < n; i++) {
 		if (!err && names[i]->d_name[0] != '.') {
 			snprintf(file, sizeof(file), "%s/%s", path,
@@ -268,8 +274,9 @@ static int replay_path(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *def[] = { "tests/fuzz/corpus/parse" };
-	const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : def;
+	const char *def[] = {"tests/fuzz/corpus/parse"};
+	const char *const *paths =
+		argc > 1 ? (const char *const *)argv + 1 : def;
 	int npaths = argc > 1 ? argc - 1 : 1, i, err = 0;
 
 	if (argc > 1 && argv[1][0] == '-') {
@@ -279,7 +286,8 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 	skel = xdp_reflector_bpf__open_and_load();
 	if (ncpus <= 0 || !skel) {
-		fprintf(stderr, "replay: loading xdp_reflector: %s (root needed)\n",
+		fprintf(stderr,
+			"replay: loading xdp_reflector: %s (root needed)\n",
 			strerror(errno));
 		return 2;
 	}
@@ -291,7 +299,8 @@ int main(int argc, char **argv)
 	for (i = 0; !err && i < npaths; i++)
 		err = replay_path(paths[i]);
 	xdp_reflector_bpf__destroy(skel);
-	printf("replay: %lu frames x %zu policies through BPF_PROG_TEST_RUN and "
+	printf("replay: %lu frames x %zu policies through BPF_PROG_TEST_RUN "
+	       "and "
 	       "the native parser, %lu disagreements (%lu files skipped: under "
 	       "14 or over %d bytes)\n",
 	       frames, sizeof(policies) / sizeof(policies[0]), disagreements,
