@@ -6,7 +6,9 @@
 # across runs (build/fuzz/work/TARGET). A finding (crash, sanitizer report,
 # model disagreement, timeout, leak) is kept as build/fuzz/findings/TARGET-*;
 # add it to tests/fuzz/corpus/TARGET once fixed. Exits 1 on any finding.
-# Per target it prints the executions and libFuzzer's coverage (edges, features).
+# Per target it prints the executions and libFuzzer's coverage (edges, features);
+# after the packet target, its corpus is replayed through the real XDP program
+# (build/tests/replay, as root): a disagreement is a finding too.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -36,7 +38,12 @@ for t in $targets; do
 	echo "fuzz: $t: ${execs:-?} executions in ${secs}s, coverage ${cov:-?}, exit $rc"
 	if [ "$rc" -ne 0 ]; then
 		found=1
-		grep -E 'ERROR|runtime error|fuzz_(parse|profile):|Test unit written' "$log" | head -n 8 | sed 's/^/  /'
+		grep -aE 'ERROR|runtime error|fuzz_(parse|profile):|Test unit written' "$log" | head -n 8 | sed 's/^/  /'
+	fi
+	# The frames the run found, through the real program too (root).
+	if [ "$t" = parse ] && [ "$(id -u)" = 0 ] && [ -x build/tests/replay ]; then
+		build/tests/replay "$work" "tests/fuzz/corpus/$t" >"build/fuzz/replay.log" 2>&1 || found=1
+		echo "fuzz: $(tail -n 1 build/fuzz/replay.log)"
 	fi
 done
 [ "$found" -eq 0 ] || echo "fuzz: FINDINGS in build/fuzz/findings/"
