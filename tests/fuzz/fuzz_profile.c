@@ -35,7 +35,8 @@
 #define XR_FUZZ_POLICIES "policies"
 #endif
 
-static char dir[] = "/tmp/xr-fuzz-profile-XXXXXX";
+/* $TMPDIR/xr-fuzz-profile-XXXXXX/p.yaml: a crash leaves it behind. */
+static char dir[4096];
 static char path[sizeof(dir) + 16];
 
 static void cleanup(void)
@@ -48,8 +49,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char abs[4096];
 
+	const char *tmp = getenv("TMPDIR");
+
 	(void)argc;
 	(void)argv;
+	snprintf(dir, sizeof(dir), "%s/xr-fuzz-profile-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("fuzz_profile: mkdtemp");
 		exit(1);

@@ -23,7 +23,7 @@ fuzz() {
 		return
 	fi
 	mkdir -p "$TMP/$t"
-	nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	TMPDIR=$TMP nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$TMP/finding-$t-" "$@" \
 		"$TMP/$t" "tests/fuzz/corpus/$t" >"$TMP/$t.log" 2>&1
 	rc=$?
