@@ -64,9 +64,10 @@ BIN := $(OUT)/xdp-reflector
 .DELETE_ON_ERROR:
 # The BPF objects are inputs of tests and benchmarks too: keep them.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test test-stress unit run demo bench install uninstall clean format deb FORCE
+.PHONY: all deps test test-stress unit run demo bench install uninstall clean format deb FORCE \
+	fuzz fuzz-build fuzz-coverage
 
-all: $(BIN) $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
+all: $(BIN) $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS) fuzz-build
 
 deps:
 	$(Q)scripts/install-deps
@@ -108,6 +109,65 @@ $(OUT)/bench/%: bench/%.c $(SKELS) | $(OUT)/bench
 
 $(OUT)/bpf $(OUT)/loader $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
+
+# ---- Fuzzing (tests/fuzz/README.md) -----------------------------------------
+# libFuzzer targets built with clang, ASan and UBSan: the packet parser
+# (bpf/parse.h natively) and the profile loader (the pure loader objects,
+# rebuilt with the sanitizers). `make test` runs them briefly on the
+# committed corpus (tests/fuzz/run.sh); `make fuzz` runs each for
+# FUZZ_SECONDS and fails on any finding; `make fuzz-coverage` reports what
+# the corpus reaches (llvm-cov).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 180
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# No -Werror for the loader objects: gcc's build (CFLAGS) holds them to it, and
+# a warning only clang gives must not break `make all`; the targets use it.
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra \
+	-Iinclude -Iloader -Ibpf -Itests/fuzz -I$(OUT) \
+	-DXR_SHAREDIR='"$(SHAREDIR)"' $(PKG_CFLAGS)
+FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_COV_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz-cov/%,$(FUZZ_SRCS))
+FUZZ_LOADER_SRCS := $(patsubst $(OUT)/loader/%.o,loader/%.c,$(PURE_OBJS))
+FUZZ_LOADER_OBJS := $(patsubst loader/%.c,$(OUT)/fuzz/loader/%.o,$(FUZZ_LOADER_SRCS))
+FUZZ_COV_LOADER_OBJS := $(patsubst loader/%.c,$(OUT)/fuzz-cov/loader/%.o,$(FUZZ_LOADER_SRCS))
+
+fuzz-build: $(FUZZ_BINS) $(OUT)/tests/replay
+.SECONDARY: $(FUZZ_LOADER_OBJS) $(FUZZ_COV_LOADER_OBJS)
+
+$(OUT)/fuzz/loader/%.o: loader/%.c $(SKELS) | $(OUT)/fuzz/loader
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(OUT)/fuzz-cov/loader/%.o: loader/%.c $(SKELS) | $(OUT)/fuzz-cov/loader
+	$(call msg,COV-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_COV) $(DEPFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LOADER_OBJS) | $(OUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror $(FUZZ_SAN) -fsanitize=fuzzer $(DEPFLAGS) \
+		$< $(if $(filter fuzz_parse,$*),,$(FUZZ_LOADER_OBJS) $(PKG_LIBS)) -o $@
+
+# Coverage builds: no sanitizers, libFuzzer only to drive the corpus once.
+$(OUT)/fuzz-cov/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COV_LOADER_OBJS) | $(OUT)/fuzz-cov
+	$(call msg,COV,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror $(FUZZ_COV) -fsanitize=fuzzer $(DEPFLAGS) \
+		$< $(if $(filter fuzz_parse,$*),,$(FUZZ_COV_LOADER_OBJS) $(PKG_LIBS)) -o $@
+
+# The differential replay: the packet corpus through BPF_PROG_TEST_RUN.
+$(OUT)/tests/replay: tests/fuzz/replay.c $(SKELS) | $(OUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $(DEPFLAGS) $< $(PKG_LIBS) -o $@
+
+$(OUT)/fuzz $(OUT)/fuzz/loader $(OUT)/fuzz-cov $(OUT)/fuzz-cov/loader:
+	$(Q)mkdir -p $@
+
+fuzz: fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/campaign.sh
+
+fuzz-coverage: $(FUZZ_COV_BINS)
+	$(Q)tests/fuzz/coverage.sh
 
 # The README's two commands: each installs what it needs first (idempotent),
 # then builds in a fresh make so pkg-config sees the installed libraries.
@@ -179,4 +239,4 @@ format:
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*/*.d)
+-include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)

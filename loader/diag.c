@@ -13,7 +13,11 @@
 
 static char last_error[768];
 static char last_warning[768];
-static unsigned int nwarnings;
+static unsigned int nwarnings, nerrors;
+/* A copy of the last error's location, its file name included. */
+static char last_error_file[256];
+static struct xr_loc last_error_loc = {last_error_file, 0, 0};
+static bool last_error_located;
 static bool quiet;
 
 static void emit(char *dst, size_t len, const char *kind,
@@ -35,6 +39,14 @@ void xr_error_at(const struct xr_loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 
+	nerrors++;
+	last_error_located = loc && loc->file;
+	if (last_error_located) {
+		snprintf(last_error_file, sizeof(last_error_file), "%s",
+			 loc->file);
+		last_error_loc.line = loc->line;
+		last_error_loc.col = loc->col;
+	}
 	va_start(ap, fmt);
 	emit(last_error, sizeof(last_error), "error", loc, fmt, ap);
 	va_end(ap);
@@ -83,6 +95,8 @@ void xr_error_file(const char *file, const char *fmt, ...)
 	char msg[600];
 	va_list ap;
 
+	nerrors++;
+	last_error_located = false;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -94,6 +108,16 @@ void xr_error_file(const char *file, const char *fmt, ...)
 const char *xr_last_error(void)
 {
 	return last_error;
+}
+
+const struct xr_loc *xr_last_error_loc(void)
+{
+	return last_error_located ? &last_error_loc : NULL;
+}
+
+unsigned int xr_error_count(void)
+{
+	return nerrors;
 }
 
 const char *xr_last_warning(void)
@@ -111,9 +135,39 @@ void xr_errors_quiet(bool q)
 	quiet = q;
 }
 
+size_t xr_unsafe_char(const char *s, unsigned int *cp)
+{
+	const unsigned char *b = (const unsigned char *)s;
+	unsigned int c;
+	size_t n;
+
+	if (b[0] < 0x80) {
+		*cp = b[0];
+		return b[0] && (b[0] < 0x20 || b[0] == 0x7f) ? 1 : 0;
+	}
+	/* Only well-formed 2- and 3-byte sequences can be one of these. */
+	if (b[0] >= 0xc2 && b[0] <= 0xdf && (b[1] & 0xc0) == 0x80) {
+		c = (b[0] & 0x1fu) << 6 | (b[1] & 0x3fu);
+		n = 2;
+	} else if (b[0] >= 0xe0 && b[0] <= 0xef && (b[1] & 0xc0) == 0x80 &&
+		   (b[2] & 0xc0) == 0x80) {
+		c = (b[0] & 0x0fu) << 12 | (b[1] & 0x3fu) << 6 | (b[2] & 0x3fu);
+		n = 3;
+	} else {
+		return 0;
+	}
+	*cp = c;
+	if ((c >= 0x80 && c <= 0x9f) || c == 0x61c ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2069) || c == 0xfeff)
+		return n;
+	return 0;
+}
+
 const char *xr_clip(const char *s, char *buf, size_t len)
 {
-	size_t max = XR_CLIP, n;
+	size_t max = XR_CLIP, n = 0, i = 0, u;
+	unsigned int cp;
 
 	if (len < 5) {
 		if (len)
@@ -122,15 +176,22 @@ const char *xr_clip(const char *s, char *buf, size_t len)
 	}
 	if (max > len - 4)
 		max = len - 4;
-	for (n = 0; s[n] && n < max; n++) {
-		unsigned char ch = s[n];
-
-		buf[n] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	/* I walks S, N fills BUF: an unsafe character becomes one '?'. */
+	while (s[i] && n < max) {
+		u = xr_unsafe_char(s + i, &cp);
+		if (u) {
+			buf[n++] = '?';
+			i += u;
+		} else {
+			buf[n++] = s[i++];
+		}
 	}
-	if (s[n]) {
+	if (s[i]) {
 		/* Do not cut a UTF-8 sequence in half. */
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		while (n > 0 && ((unsigned char)s[i] & 0xc0) == 0x80) {
 			n--;
+			i--;
+		}
 		strcpy(buf + n, "...");
 	} else {
 		buf[n] = '\0';

@@ -48,8 +48,8 @@ static int wrong_kind(const struct ynode *n, enum xr_section sec,
 #define FOUND(n) found_text((n), (char[XR_CLIP + 16]){0}, XR_CLIP + 16)
 
 /*
- * Text value of KEY (of SEC): one line, no control characters, shorter than
- * LEN.
+ * Text value of KEY (of SEC): one line, no control, bidi or zero-width
+ * characters (xr_unsafe_char), shorter than LEN.
  */
 static int get_text(const struct ynode *n, enum xr_section sec, const char *key,
 		    char *buf, size_t len)
@@ -69,15 +69,22 @@ static int get_text(const struct ynode *n, enum xr_section sec, const char *key,
 		return -EINVAL;
 	}
 	for (i = 0; i < n->len; i++) {
-		unsigned char ch = n->text[i];
+		unsigned int cp;
 
-		if (ch < 0x20 || ch == 0x7f) {
+		if (!xr_unsafe_char(n->text + i, &cp))
+			continue;
+		if (cp < 0x20 || cp == 0x7f)
 			xr_error_at(&n->loc,
 				    "'%s' contains a control character (tab, "
 				    "newline, ...); write it on one line",
 				    key);
-			return -EINVAL;
-		}
+		else
+			/* Bidi controls would make stats show other text. */
+			xr_error_at(&n->loc,
+				    "'%s' contains the invisible or control "
+				    "character U+%04X; write plain text",
+				    key, cp);
+		return -EINVAL;
 	}
 	if (n->len >= len) {
 		xr_error_at(&n->loc,

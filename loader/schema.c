@@ -4,6 +4,7 @@
  * read it. policies/README.md describes the same keys for people.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema.h"
@@ -155,13 +156,64 @@ static size_t section_keys(enum xr_section sec, const char **names)
 	return n;
 }
 
+/* A key of a mapping and its position among the keys, for sorting. */
+struct key_ref {
+	const char *text;
+	size_t index; /* kid index of the key */
+};
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int c = strcmp(x->text, y->text);
+
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * FIRST[i / 2] = the kid index of the first occurrence of key I's text,
+ * for every scalar key I of MAP (the others: I itself). Sorting, not a
+ * pairwise comparison: a file of 90,000 keys is checked in milliseconds.
+ */
+static int first_occurrences(const struct ynode *map, size_t *first)
+{
+	size_t nkeys = map->nkids / 2, n = 0, i;
+	struct key_ref *refs;
+
+	for (i = 0; i < nkeys; i++)
+		first[i] = 2 * i;
+	refs = malloc((nkeys ? nkeys : 1) * sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (i = 0; i < nkeys; i++) {
+		const struct ynode *k = map->kids[2 * i];
+
+		if (k->kind == YN_SCALAR)
+			refs[n++] = (struct key_ref){k->text, 2 * i};
+	}
+	qsort(refs, n, sizeof(*refs), key_ref_cmp);
+	for (i = 1; i < n; i++)
+		if (!strcmp(refs[i].text, refs[i - 1].text))
+			first[refs[i].index / 2] = first[refs[i - 1].index / 2];
+	free(refs);
+	return 0;
+}
+
 int xr_schema_check_keys(const struct ynode *map, enum xr_section sec)
 {
 	const char *what = sections[sec].what;
 	const char *known[NKEYS];
-	size_t nknown = section_keys(sec, known), i, j;
+	size_t nknown = section_keys(sec, known), i, j, *first;
+	int err = 0;
 
-	for (i = 0; i + 1 < map->nkids; i += 2) {
+	first = malloc((map->nkids / 2 + 1) * sizeof(*first));
+	if (!first)
+		return -ENOMEM;
+	err = first_occurrences(map, first);
+	/* The first key in document order that is wrong is reported. */
+	for (i = 0; !err && i + 1 < map->nkids; i += 2) {
 		const struct ynode *k = map->kids[i];
 		bool ok = sec == XR_SEC_FEATURES;
 
@@ -170,7 +222,8 @@ int xr_schema_check_keys(const struct ynode *map, enum xr_section sec)
 				    "a key of %s is %s; keys are plain words "
 				    "like 'service'",
 				    what, ynode_kind_text(k));
-			return -EINVAL;
+			err = -EINVAL;
+			break;
 		}
 		/* "x-..." at the top level: a place for anchors, ignored. */
 		if (sec == XR_SEC_TOP && !strncmp(k->text, "x-", 2))
@@ -195,20 +248,21 @@ int xr_schema_check_keys(const struct ynode *map, enum xr_section sec)
 					    "are: %s",
 					    XR_CLIPPED(k->text), what, list);
 			}
-			return -EINVAL;
+			err = -EINVAL;
+			break;
 		}
-		for (j = 0; j < i; j += 2) {
-			if (!strcmp(map->kids[j]->text, k->text)) {
-				xr_error_at(&k->loc,
-					    "duplicate key '%s' (first at line "
-					    "%u); keep one",
-					    XR_CLIPPED(k->text),
-					    map->kids[j]->loc.line);
-				return -EINVAL;
-			}
+		if (first[i / 2] != i) {
+			xr_error_at(&k->loc,
+				    "duplicate key '%s' (first at line "
+				    "%u); keep one",
+				    XR_CLIPPED(k->text),
+				    map->kids[first[i / 2]]->loc.line);
+			err = -EINVAL;
+			break;
 		}
 	}
-	return 0;
+	free(first);
+	return err;
 }
 
 void xr_schema_help(FILE *f)

@@ -140,32 +140,120 @@ static size_t utf8_invalid(const unsigned char *b, size_t len)
 	return len;
 }
 
-static int syntax_error(yaml_parser_t *p, const char *file,
-			const unsigned char *buf, size_t len)
+/*
+ * Positions. libyaml counts lines and columns in characters, a line ending
+ * at LF, CR, CRLF, NEL, LS or PS. Some of its marks lie past the last
+ * character (the end of the stream, an empty value at the end of a file
+ * without a final newline); an error must point into the file, so those are
+ * moved back to the last character.
+ */
+struct ytext {
+	const unsigned char *buf;
+	size_t len;
+	struct xr_loc end;  /* just past the last character */
+	struct xr_loc last; /* the last character (1:1 for an empty file) */
+};
+
+/* Bytes of the line break at B[0..N) (CRLF is one break), or 0. */
+static size_t line_break(const unsigned char *b, size_t n)
 {
-	struct xr_loc loc = {file, 1, 1};
-	size_t i;
+	if (b[0] == '\r')
+		return n > 1 && b[1] == '\n' ? 2 : 1;
+	if (b[0] == '\n')
+		return 1;
+	if (n > 1 && b[0] == 0xc2 && b[1] == 0x85)
+		return 2;
+	if (n > 2 && b[0] == 0xe2 && b[1] == 0x80 &&
+	    (b[2] == 0xa8 || b[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+/*
+ * Bytes of the character at B[0..N): a lead byte and the continuation
+ * bytes it announces. A stray byte of invalid UTF-8 is a character of its
+ * own, as an editor shows it.
+ */
+static size_t char_len(const unsigned char *b, size_t n)
+{
+	size_t want = b[0] >= 0xf0 ? 3 : b[0] >= 0xe0 ? 2 : b[0] >= 0xc0, k = 1;
+
+	while (k <= want && k < n && (b[k] & 0xc0) == 0x80)
+		k++;
+	return k;
+}
+
+/*
+ * Walk T to byte AT (its length: to the end): the position of the
+ * character there into *AT_LOC, of the last one before into *LAST.
+ */
+static void ytext_walk(const struct ytext *t, size_t at, struct xr_loc *at_loc,
+		       struct xr_loc *last)
+{
+	unsigned int line = 1, col = 1;
+	size_t i = 0, br;
+
+	last->line = 1;
+	last->col = 1;
+	while (i < at && i < t->len) {
+		last->line = line;
+		last->col = col;
+		br = line_break(t->buf + i, t->len - i);
+		if (br) {
+			i += br;
+			line++;
+			col = 1;
+			continue;
+		}
+		i += char_len(t->buf + i, t->len - i);
+		col++;
+	}
+	at_loc->line = line;
+	at_loc->col = col;
+}
+
+static void ytext_init(struct ytext *t, const char *file,
+		       const unsigned char *buf, size_t len)
+{
+	t->buf = buf;
+	t->len = len;
+	t->end.file = t->last.file = file;
+	ytext_walk(t, len, &t->end, &t->last);
+}
+
+/* LOC as libyaml marked it (0-based), moved into the file. */
+static void ytext_loc(const struct ytext *t, const yaml_mark_t *mark,
+		      struct xr_loc *loc)
+{
+	loc->file = t->end.file;
+	loc->line = (unsigned int)mark->line + 1;
+	loc->col = (unsigned int)mark->column + 1;
+	if (loc->line > t->end.line ||
+	    (loc->line == t->end.line && loc->col >= t->end.col)) {
+		loc->line = t->last.line;
+		loc->col = t->last.col;
+	}
+}
+
+static int syntax_error(yaml_parser_t *p, const struct ytext *t)
+{
+	struct xr_loc loc = {t->end.file, 1, 1}, last;
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
 	if (p->error == YAML_READER_ERROR) {
-		size_t bad = utf8_invalid(buf, len);
-		size_t at = bad < len ? bad : p->problem_offset;
+		size_t bad = utf8_invalid(t->buf, t->len);
+		size_t at = bad < t->len ? bad : p->problem_offset;
 
-		/* Columns count characters, as libyaml's marks do. */
-		for (i = 0; i < at && i < len; i++) {
-			if (buf[i] == '\n') {
-				loc.line++;
-				loc.col = 1;
-			} else if ((buf[i] & 0xc0) != 0x80) {
-				loc.col++;
-			}
-		}
-		if (bad < len)
+		if (at < t->len)
+			ytext_walk(t, at, &loc, &last);
+		else
+			loc = t->last;
+		if (bad < t->len)
 			xr_error_at(&loc,
 				    "the file is not valid UTF-8 text (byte "
 				    "0x%02x); save it as UTF-8",
-				    buf[bad]);
+				    t->buf[bad]);
 		else
 			xr_error_at(&loc,
 				    "YAML does not allow this character (%s); "
@@ -173,14 +261,14 @@ static int syntax_error(yaml_parser_t *p, const char *file,
 				    p->problem ? p->problem : "unreadable");
 		return -EINVAL;
 	}
-	loc.line = (unsigned int)p->problem_mark.line + 1;
-	loc.col = (unsigned int)p->problem_mark.column + 1;
+	ytext_loc(t, &p->problem_mark, &loc);
+	ytext_loc(t, &p->context_mark, &last);
 	if (p->context)
 		xr_error_at(&loc,
-			    "YAML syntax: %s %s (line %zu); check indentation, "
+			    "YAML syntax: %s %s (line %u); check indentation, "
 			    "quotes and brackets",
 			    p->problem ? p->problem : "error", p->context,
-			    p->context_mark.line + 1);
+			    last.line);
 	else
 		xr_error_at(&loc,
 			    "YAML syntax: %s; check indentation, quotes and "
@@ -198,23 +286,28 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	bool done = false;
+	struct ytext text;
 	int err = 0;
 
+	ytext_init(&text, file, buf, len);
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, buf, len);
+	/*
+	 * A profile is UTF-8: without this libyaml would read a file that
+	 * starts with a UTF-16 byte order mark as UTF-16.
+	 */
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	while (!done && !err) {
 		struct xr_loc loc;
 		struct ynode *n = NULL;
 		const char *anchor = NULL;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
-			err = syntax_error(&parser, file, buf, len);
+			err = syntax_error(&parser, &text);
 			break;
 		}
-		loc.file = file;
-		loc.line = (unsigned int)ev.start_mark.line + 1;
-		loc.col = (unsigned int)ev.start_mark.column + 1;
+		ytext_loc(&text, &ev.start_mark, &loc);
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
 			done = true;
@@ -252,6 +345,18 @@ static int ydoc_load(struct ydoc *d, const char *file, const unsigned char *buf,
 			}
 			break;
 		case YAML_SCALAR_EVENT:
+			/*
+			 * An escaped "\0" would end the value early for every
+			 * reader of it as a C string: a port, a network, a key.
+			 */
+			if (memchr(ev.data.scalar.value, '\0',
+				   ev.data.scalar.length)) {
+				xr_error_at(&loc,
+					    "a NUL character (\\0) in a value; "
+					    "remove it");
+				err = -EINVAL;
+				break;
+			}
 			n = ynode_new(d, YN_SCALAR, &loc);
 			if (!n) {
 				err = -ENOMEM;

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 suites=()
 for t in build/tests/test_*; do [ -x "$t" ] && suites+=("$t"); done
 [ -x build/tests/fixtures ] && suites+=(build/tests/fixtures)
-for t in tests/bpf/*.sh tests/profiles/*.sh tests/e2e/*.sh; do
+for t in tests/bpf/*.sh tests/profiles/*.sh tests/fuzz/run.sh tests/e2e/*.sh; do
 	case $t in */lib.sh) continue ;; esac # sourced by the suites
 	[ -f "$t" ] && suites+=("bash $t")
 done

@@ -197,6 +197,35 @@ else
 	not_ok "generated/exactly-1MiB" "size $(stat -c %s "$TMP/big.yaml"), exit $(cat "$TMP/rc"): $(head -n 1 "$TMP/err")"
 fi
 
+# 90,000 `x-` keys in 1 MiB check in under a second: the duplicate-key check
+# sorts the keys (it compared every pair: 20 s). CPU time, not wall time, so
+# a busy machine does not fail it; the quadratic check took 20 times more.
+keys_file() { # FILE [EXTRA-LINE]: name, one entry, x-0 .. x-89999, EXTRA
+	{
+		printf 'name: keys\nallow: [{service: Caddy HTTPS, protocol: tcp, port: 443}]\n'
+		seq -f 'x-%.0f: 1' 0 89999
+		[ -n "${2:-}" ] && printf '%s\n' "$2"
+	} >"$1"
+}
+cpu_check() { # FILE: run_check, and CPU seconds (user + system) into $CPU
+	local t
+	t=$( { TIMEFORMAT='%3U %3S'; time "$XR_BIN" check "$1" >"$TMP/out" 2>"$TMP/err"; } 2>&1)
+	echo $? >"$TMP/rc"
+	CPU=$(awk '{ print $1 + $2 }' <<<"$t")
+}
+keys_file "$TMP/keys.yaml"
+cpu_check "$TMP/keys.yaml"
+if [ "$(stat -c %s "$TMP/keys.yaml")" -le 1048576 ] && [ "$(cat "$TMP/rc")" = 0 ] &&
+	awk -v c="$CPU" 'BEGIN { exit !(c < 1) }'; then
+	ok "generated/90000-x-keys-under-1s (${CPU}s CPU)"
+else
+	not_ok "generated/90000-x-keys-under-1s" "size $(stat -c %s "$TMP/keys.yaml"), exit $(cat "$TMP/rc"), ${CPU}s CPU: $(head -n 1 "$TMP/err")"
+fi
+keys_file "$TMP/keys-dup.yaml" 'x-0: again'
+cpu_check "$TMP/keys-dup.yaml"
+expect_error "generated/90000-x-keys-duplicate-at-end" "$TMP/keys-dup.yaml" 90003:1 \
+	"duplicate key 'x-0' (first at line 3)"
+
 # A quoted value in a message is clipped, however long the profile text is.
 {
 	printf 'name: long\nallow:\n  - {service: x, protocol: tcp, port: "'

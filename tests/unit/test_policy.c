@@ -911,7 +911,10 @@ static void test_errors_are_located_and_helpful(void **state)
 	build_fails("", NULL, 1, 1, "the profile is empty");
 	build_fails("# nothing\n", NULL, 1, 1, "the profile is empty");
 	build_fails("- a\n", NULL, 1, 1, "the top level must be a mapping");
-	build_fails("name: t\nallow: [\n", NULL, 3, 1, "YAML syntax");
+	/* The end of the stream is past the file: the last character. */
+	build_fails("name: t\nallow: [\n", NULL, 2, 9, "YAML syntax");
+	build_fails("name: t\nallow: [", NULL, 2, 8, "YAML syntax");
+	build_fails("allow: []\nname:", NULL, 2, 5, "'name' must be text");
 	build_fails("description: x\n", NULL, 1, 1, "has no 'name'");
 	build_fails("name: t\nname: u\n", NULL, 2, 1,
 		    "duplicate key 'name' (first at line 1)");
