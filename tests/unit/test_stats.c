@@ -55,12 +55,12 @@ static void make_snap(struct xr_stats_snap *s, const char *iface)
 	set_rule(&s->rules[0], "HTTPS", XR_PROTO_TCP, 443, 443);
 	set_rule(&s->rules[1], "media", XR_PROTO_UDP, 44200, 44300);
 	set_rule(&s->rules[2], "SSH", XR_PROTO_TCP, 22, 22);
-	*slot(s, XR_PROTO_TCP, 443) = (struct xr_counters){3, 300, 0, 0};
-	*slot(s, XR_PROTO_UDP, 44200) = (struct xr_counters){10, 1000, 0, 0};
-	*slot(s, XR_PROTO_UDP, 44300) = (struct xr_counters){5, 500, 0, 0};
-	*slot(s, XR_PROTO_UDP, 44301) = (struct xr_counters){0, 0, 7, 700};
-	*slot(s, XR_PROTO_TCP, 6379) = (struct xr_counters){0, 0, 20, 1200};
-	s->classes[XR_CLASS_ICMP] = (struct xr_counters){2, 196, 0, 0};
+	*slot(s, XR_PROTO_TCP, 443) = (struct xr_counters){3, 300, 0, 0, 0, 0};
+	*slot(s, XR_PROTO_UDP, 44200) = (struct xr_counters){10, 1000, 0, 0, 0, 0};
+	*slot(s, XR_PROTO_UDP, 44300) = (struct xr_counters){5, 500, 0, 0, 0, 0};
+	*slot(s, XR_PROTO_UDP, 44301) = (struct xr_counters){0, 0, 7, 700, 0, 0};
+	*slot(s, XR_PROTO_TCP, 6379) = (struct xr_counters){0, 0, 20, 1200, 0, 0};
+	s->classes[XR_CLASS_ICMP] = (struct xr_counters){2, 196, 0, 0, 0, 0};
 	s->mono = 100.0;
 }
 
@@ -166,7 +166,7 @@ static void test_sum_range_one_protocol_inclusive(void **state)
 	(void)state;
 	make_snap(&s, "eth0");
 	*slot(&s, XR_PROTO_TCP, 44250) =
-		(struct xr_counters){100, 100, 100, 100};
+		(struct xr_counters){100, 100, 100, 100, 0, 0};
 	xr_stats_sum_range(s.ports, XR_PROTO_UDP, 44200, 44300, &sum);
 	assert_int_equal(sum.pass_packets, 15); /* both ends, not tcp 44250 */
 	assert_int_equal(sum.pass_bytes, 1500);
@@ -180,8 +180,8 @@ static void test_sum_range_one_protocol_inclusive(void **state)
 
 static void test_delta_and_reset(void **state)
 {
-	struct xr_counters then = {10, 1000, 5, 500}, now = {15, 1600, 5, 500};
-	struct xr_counters d, reset = {2, 200, 0, 0};
+	struct xr_counters then = {10, 1000, 5, 500, 0, 0}, now = {15, 1600, 5, 500, 0, 0};
+	struct xr_counters d, reset = {2, 200, 0, 0, 0, 0};
 
 	(void)state;
 	xr_stats_counters_delta(&then, &now, &d);
@@ -197,7 +197,7 @@ static void test_delta_and_reset(void **state)
 
 static void test_rates_packets_and_bits_per_second(void **state)
 {
-	struct xr_counters d = {100, 1000, 30, 3000};
+	struct xr_counters d = {100, 1000, 30, 3000, 0, 0};
 	struct xr_rate r;
 
 	(void)state;
@@ -222,8 +222,8 @@ static void test_top_dropped_order_and_ties(void **state)
 	make_snap(&s, "eth0");
 	/* Ties: udp 53 and tcp 53 drop 7 packets as udp 44301; more bytes
 	 * first. */
-	*slot(&s, XR_PROTO_UDP, 53) = (struct xr_counters){9, 9, 7, 800};
-	*slot(&s, XR_PROTO_TCP, 53) = (struct xr_counters){0, 0, 7, 700};
+	*slot(&s, XR_PROTO_UDP, 53) = (struct xr_counters){9, 9, 7, 800, 0, 0};
+	*slot(&s, XR_PROTO_TCP, 53) = (struct xr_counters){0, 0, 7, 700, 0, 0};
 	n = xr_stats_top_dropped(s.ports, 5, top);
 	assert_int_equal(n, 4); /* only ports with drops */
 	assert_int_equal(top[0].proto, XR_PROTO_TCP);
