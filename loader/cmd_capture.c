@@ -160,7 +160,7 @@ static int rule_ranges(const struct xr_opts *o, const struct xr_maps *m,
  * capture alone, closes. Its own session, so a signal to the capture's
  * process group leaves it running.
  */
-static pid_t start_watchdog(const struct xr_opts *o, int *wfd)
+static pid_t start_watchdog(const struct xr_opts *o, int held_lock, int *wfd)
 {
 	int fds[2];
 	pid_t pid;
@@ -180,6 +180,9 @@ static pid_t start_watchdog(const struct xr_opts *o, int *wfd)
 		int lock;
 
 		close(fds[1]);
+		/* The lock's open file is shared with the parent: this copy
+		 * would hold the flock for as long as the child lives. */
+		close(held_lock);
 		setsid();
 		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
@@ -353,7 +356,7 @@ int xr_cmd_capture(struct xr_opts *o)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a gone reader shows as a write error */
 
-	watchdog = start_watchdog(o, &wfd);
+	watchdog = start_watchdog(o, lock, &wfd);
 	if (watchdog < 0) {
 		fprintf(stderr,
 			"error: cannot start the capture's watchdog: %s\n",
