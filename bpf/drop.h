@@ -78,6 +78,10 @@ static __always_inline void xr_capture_copy(struct xdp_md *ctx, __u32 key,
 		caplen = wire;
 	if (caplen > XR_CAPTURE_SNAP_MAX)
 		caplen = XR_CAPTURE_SNAP_MAX;
+	if (!caplen) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		return;
+	}
 	/*
 	 * 1 <= caplen <= XR_CAPTURE_SNAP_MAX already; the mask says so in a
 	 * form the verifier keeps (clang folds the compares into forms it
