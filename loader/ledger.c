@@ -13,23 +13,13 @@ bool xr_ledger_same_rule(const struct xr_rule_info *a,
 	       !strncmp(a->service, b->service, sizeof(a->service));
 }
 
-void xr_ledger_rule_sum(const struct xr_counters *ports,
-			const struct xr_rule_info *ri, struct xr_counters *out)
+void xr_ledger_total(const struct xr_rule_stats *ls,
+		     const struct xr_counters *now, struct xr_counters *out)
 {
-	xr_stats_sum_range(ports, ri->proto, ri->first_port, ri->last_port,
-			   out);
-}
+	struct xr_counters since_base;
 
-void xr_ledger_total(const struct xr_counters *ports,
-		     const struct xr_rule_info *ri,
-		     const struct xr_rule_stats *ls, struct xr_counters *out)
-{
-	struct xr_counters now, since_base;
-
-	xr_ledger_rule_sum(ports, ri, &now);
-	/* Below its base only after the counters were zeroed: then all of now.
-	 */
-	xr_stats_counters_delta(&ls->base, &now, &since_base);
+	/* Below its base only after the counters were zeroed: then all of now. */
+	xr_stats_counters_delta(&ls->base, now, &since_base);
 	*out = ls->carried;
 	xr_stats_counters_add(out, &since_base);
 }
@@ -46,10 +36,11 @@ static void push_removed(struct xr_rule_stats *removed, size_t *n, size_t cap,
 	removed[(*n)++] = *r;
 }
 
-void xr_ledger_carry(const struct xr_counters *ports,
-		     const struct xr_rule_info *old,
-		     const struct xr_rule_stats *old_ls, size_t nold,
+void xr_ledger_carry(const struct xr_rule_info *old,
+		     const struct xr_rule_stats *old_ls,
+		     const struct xr_counters *old_now, size_t nold,
 		     const struct xr_rule_info *new,
+		     const struct xr_counters *new_now,
 		     struct xr_rule_stats *new_ls, size_t nnew,
 		     struct xr_rule_stats *removed, size_t *nremoved,
 		     size_t cap, __u64 now)
@@ -60,20 +51,20 @@ void xr_ledger_carry(const struct xr_counters *ports,
 	for (j = 0; j < nnew; j++) {
 		memset(&new_ls[j], 0, sizeof(new_ls[j]));
 		new_ls[j].since = now;
-		xr_ledger_rule_sum(ports, &new[j], &new_ls[j].base);
+		new_ls[j].base = new_now[j];
 	}
 	for (i = 0; i < nold; i++) {
 		for (j = 0; j < nnew; j++)
 			if (xr_ledger_same_rule(&old[i], &new[j]))
 				break;
 		if (j < nnew) {
-			xr_ledger_total(ports, &old[i], &old_ls[i],
+			xr_ledger_total(&old_ls[i], &old_now[i],
 					&new_ls[j].carried);
 			new_ls[j].since = old_ls[i].since;
 			continue;
 		}
 		memset(&gone, 0, sizeof(gone));
-		xr_ledger_total(ports, &old[i], &old_ls[i], &gone.carried);
+		xr_ledger_total(&old_ls[i], &old_now[i], &gone.carried);
 		gone.since = old_ls[i].since;
 		gone.removed_at = now;
 		gone.info = old[i];

@@ -328,8 +328,11 @@ int xr_stats_report_build(const struct xr_stats_snap *cur,
 		}
 		/* What the rule itself counted, across reloads (ledger.h). */
 		if (cur->ledger) {
-			xr_ledger_total(cur->ports, ri, &cur->ledger[i],
-					&row->total);
+			struct xr_counters now;
+
+			xr_stats_sum_range(cur->ports, ri->proto,
+					   ri->first_port, ri->last_port, &now);
+			xr_ledger_total(&cur->ledger[i], &now, &row->total);
 			row->since = cur->ledger[i].since;
 		}
 	}
