@@ -22,6 +22,9 @@
  *                                       fragments (see xr_verdict)
  *   other IP protocols                  the profile's default
  *   malformed                           drop, counted as malformed
+ * In monitor mode (load/reload --monitor) every "drop" above passes and
+ * is counted as a would-drop on the same counter; while a capture runs,
+ * drops and would-drops are copied to the ring buffer (drop.h).
  *
  * Two functions decide: xr_verdict() all of the above for any packet, and
  * the program's entry a straight path for the common case that calls it
