@@ -254,7 +254,7 @@ int xr_cmd_reload(struct xr_opts *o)
 	}
 	if (!err && o->confirm_secs && xr_confirm_arm(o, 0, before, &none)) {
 		/* No rollback armed: take the change back now. */
-		xr_dp_set_active(&m, before);
+		xr_dp_flip_back(&m, before);
 		fprintf(stderr, "error: %s: the previous policy is back in force: "
 				"a --confirm reload needs its rollback\n",
 			o->iface);

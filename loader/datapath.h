@@ -63,6 +63,8 @@ const char *xr_dp_egress_hook(const struct xr_maps *m);
 int xr_dp_reload(const struct xr_maps *m, const struct xr_policy *policy);
 /* Make GEN the active generation again (a confirm rollback). */
 int xr_dp_set_active(const struct xr_maps *m, __u32 gen);
+/* The same, with the rules' counters carried back as at a reload. */
+int xr_dp_flip_back(const struct xr_maps *m, __u32 gen);
 int xr_dp_active_gen(const struct xr_maps *m, __u32 *gen);
 /* The whole of xr_config.active_gen: generation and XR_GEN_* flags. */
 int xr_dp_active_flags(const struct xr_maps *m, __u32 *flags);

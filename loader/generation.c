@@ -410,13 +410,14 @@ static int read_rule_sums(const struct xr_maps *m,
  * successor go to the removed block. Packets counted between this reading
  * and the flip count for the new rule of their port.
  */
-int xr_dp_ledger_carry(const struct xr_maps *m, __u32 from, __u32 to,
-		       const struct xr_policy *p)
+static int ledger_carry(const struct xr_maps *m, __u32 from, __u32 to,
+			const struct xr_rule_info *new, size_t nnew,
+			bool keep_to)
 {
 	struct xr_rule_stats *old_ls = NULL, *new_ls = NULL, *removed = NULL;
-	struct xr_rule_info *old = NULL, *new = NULL;
+	struct xr_rule_info *old = NULL;
 	struct xr_counters *old_now = NULL, *new_now = NULL;
-	size_t i, nold, nremoved, cap;
+	size_t nold, nremoved, cap;
 	struct xr_meta meta;
 	int err;
 
@@ -430,21 +431,18 @@ int xr_dp_ledger_carry(const struct xr_maps *m, __u32 from, __u32 to,
 	if (nremoved > XR_RULES_PER_GEN)
 		nremoved = XR_RULES_PER_GEN;
 	old_now = calloc(nold + 1, sizeof(*old_now));
-	new_now = calloc(p->nrules + 1, sizeof(*new_now));
+	new_now = calloc(nnew + 1, sizeof(*new_now));
 	old = calloc(nold + 1, sizeof(*old));
 	old_ls = calloc(nold + 1, sizeof(*old_ls));
-	new = calloc(p->nrules + 1, sizeof(*new));
-	new_ls = calloc(p->nrules + 1, sizeof(*new_ls));
+	new_ls = calloc(nnew + 1, sizeof(*new_ls));
 	/* Room for those removed before and every old rule, up to the block. */
 	cap = nremoved + nold < XR_RULES_PER_GEN ? nremoved + nold :
 						   XR_RULES_PER_GEN;
 	removed = calloc(cap + 1, sizeof(*removed));
-	if (!old_now || !new_now || !old || !old_ls || !new || !new_ls || !removed) {
+	if (!old_now || !new_now || !old || !old_ls || !new_ls || !removed) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < p->nrules; i++)
-		rule_info(&new[i], &p->rules[i]);
 	err = xr_dp_read_rules(m, from, (__u32)nold, old);
 	if (!err)
 		err = read_ledger(m, from, nold, old_ls);
@@ -453,13 +451,13 @@ int xr_dp_ledger_carry(const struct xr_maps *m, __u32 from, __u32 to,
 	if (!err)
 		err = read_rule_sums(m, old, nold, old_now);
 	if (!err)
-		err = read_rule_sums(m, new, p->nrules, new_now);
+		err = read_rule_sums(m, new, nnew, new_now);
 	if (err)
 		goto out;
 	xr_ledger_carry(old, old_ls, old_now, nold, new, new_now, new_ls,
-			p->nrules, removed, &nremoved, cap,
+			nnew, removed, &nremoved, cap,
 			(__u64)time(NULL));
-	err = write_ledger(m, to, new_ls, p->nrules);
+	err = keep_to ? 0 : write_ledger(m, to, new_ls, nnew);
 	if (!err)
 		err = write_ledger(m, XR_RULE_STATS_REMOVED, removed, nremoved);
 	if (!err)
@@ -473,10 +471,59 @@ out:
 	free(new_now);
 	free(old);
 	free(old_ls);
-	free(new);
 	free(new_ls);
 	free(removed);
 	return err;
+}
+
+int xr_dp_ledger_carry(const struct xr_maps *m, __u32 from, __u32 to,
+		       const struct xr_policy *p)
+{
+	struct xr_rule_info *new = calloc(p->nrules + 1, sizeof(*new));
+	size_t i;
+	int err;
+
+	if (!new)
+		return -ENOMEM;
+	for (i = 0; i < p->nrules; i++)
+		rule_info(&new[i], &p->rules[i]);
+	err = ledger_carry(m, from, to, new, p->nrules, false);
+	free(new);
+	return err;
+}
+
+int xr_dp_flip_back(const struct xr_maps *m, __u32 gen)
+{
+	struct xr_rule_info *rules;
+	struct xr_meta meta;
+	__u32 active, n;
+	int err;
+
+	err = xr_dp_active_gen(m, &active);
+	if (!err)
+		err = xr_dp_read_meta(m, &meta);
+	if (err)
+		return err;
+	gen &= XR_GEN_MASK;
+	if (gen == active)
+		return xr_dp_set_active(m, gen);
+	n = meta.gen[gen].nrules < XR_RULES_PER_GEN ? meta.gen[gen].nrules :
+						       XR_RULES_PER_GEN;
+	rules = calloc(n + 1, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	/*
+	 * GEN's rules keep their own entries: the counters of their ports
+	 * ran on meanwhile, so a rule the change kept counted on, and one it
+	 * took away counts what its ports saw meanwhile. The change's own
+	 * rules that GEN lacks are reported as removed. A failure here
+	 * stops nothing: the rollback must happen.
+	 */
+	err = xr_dp_read_rules(m, gen, n, rules);
+	if (!err)
+		ledger_carry(m, active, gen, rules, n, true);
+	free(rules);
+	return xr_dp_set_active(m, gen);
 }
 
 /* Zero every slot of a per-CPU counter array, a batch at a time. */

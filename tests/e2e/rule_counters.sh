@@ -5,7 +5,8 @@
 # rule delta on a port A dropped), send more. Every rule's totals in
 # `stats --json` are exact: kept ones carry their counts and their
 # counting_since, new ones start at zero, removed ones are reported once
-# with their final counts. Then `stats --reset` starts every counter again.
+# with their final counts. A --confirm reload that rolls back leaves B's
+# rules counting on. Then `stats --reset` starts every counter again.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
@@ -73,6 +74,16 @@ stats_json
 expect_eq "removed rules are reported once" "$(rule removed_rules beta passed) $(rule removed_rules old-name passed)" "absent absent"
 run xr stats $SRV_IF
 expect_out "the table says since when delta counts" "delta +udp +9006 +counting since"
+
+# A --confirm reload of A that rolls back: B's rules count on where they were.
+check "reload A --confirm 2" xr reload $SRV_IF "$E2E_TMP/a.yaml" --confirm 2
+send 9001 4
+profile_is_b() { [ "$(xr status $SRV_IF --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["profile"])')" = counters-b ]; }
+poll 600 profile_is_b
+stats_json
+expect_eq "after the rollback alpha counted on: 15 + 4" "$(rule rules alpha passed)" 19
+expect_eq "after the rollback new-name and delta kept theirs" "$(rule rules new-name passed) $(rule rules delta passed)" "11 13"
+expect_eq "after the rollback A's beta is reported removed" "$(rule removed_rules beta passed)" 0
 
 check "stats --reset" xr stats $SRV_IF --reset
 reset_at=$(date +%s)
