@@ -76,6 +76,17 @@ while off < len(b):
 print(" ".join(out))' "$F")" "42/longer 42/longer 42/longer"
 expect_eq "--snaplen 42: the file says so" "$(tcpdump -r "$F" 2>&1 >/dev/null | grep -o 'snapshot length 42')" "snapshot length 42"
 
+# --rule: the ports of that service's rules (a source-restricted one drops).
+check "reload with the dashboard for one other source" \
+	xr reload $SRV_IF reflector-caddy --enable dashboard --source dashboard=192.0.2.99/32
+bg_srv "$XR_BIN" capture $SRV_IF -c 3 --rule "Hatchet dashboard" -w "$F" --pin-dir "$PINS"
+cap=${BG_PIDS[-1]}
+poll 300 capturing
+fr $CTL name=syn,l4=tcp,dport=5432,flags=S,count=4 name=dash,l4=tcp,dport=8888,flags=S,count=3
+check "capture -c 3 --rule exits by itself" ended $cap
+expect_eq "--rule 'Hatchet dashboard': only the 3 SYNs to 8888" "$(pcap_ports "$F")" "tcp/8888=3 "
+check "reload reflector-caddy again" xr reload $SRV_IF reflector-caddy
+
 run xr capture $SRV_IF -w "$F" --rule no-such-service
 expect_rc "--rule of no rule: usage error" 2
 run xr capture $SRV_IF -w "$F" --port 70000/tcp
