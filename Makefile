@@ -19,7 +19,7 @@ CC ?= cc
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
-PKGS := libbpf libelf zlib yaml-0.1 libmnl
+PKGS := libbpf libelf zlib yaml-0.1 libmnl libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -50,6 +50,7 @@ PURE_OBJS := $(filter-out $(OUT)/loader/main.o $(OUT)/loader/datapath.o \
 	       $(OUT)/loader/audit.o \
 	       $(OUT)/loader/generation.o $(OUT)/loader/xdp_attach.o \
 	       $(OUT)/loader/egress.o $(OUT)/loader/netlink.o \
+	       $(OUT)/loader/capture.o \
 	       $(OUT)/loader/cmd_%.o,$(LOADER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

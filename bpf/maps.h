@@ -79,6 +79,14 @@ struct {
 	__type(value, struct xr_meta);
 } xr_meta SEC(".maps");
 
+/* Counters per rule identity (include/xdp_reflector.h); loader state, never read here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XR_RULE_STATS_KEYS);
+	__type(key, __u32);
+	__type(value, struct xr_rule_stats);
+} xr_rule_stats SEC(".maps");
+
 /* Flows the host opened, keyed from the host's side (reply.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -22,6 +22,9 @@
  *                                       fragments (see xr_verdict)
  *   other IP protocols                  the profile's default
  *   malformed                           drop, counted as malformed
+ * In monitor mode (load/reload --monitor) every "drop" above passes and
+ * is counted as a would-drop on the same counter; while a capture runs,
+ * drops and would-drops are copied to the ring buffer (drop.h).
  *
  * Two functions decide: xr_verdict() all of the above for any packet, and
  * the program's entry a straight path for the common case that calls it
@@ -41,6 +44,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "reply.h"
+#include "drop.h"
 
 /*
  * pass_packets/pass_bytes come first, drop_* next: the pair is chosen by
@@ -57,8 +61,15 @@ static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 	slot[1] += len;
 }
 
-static __always_inline int xr_class_verdict(__u32 cls, int pass, __u64 len)
+/*
+ * FLAGS: the active_gen the verdict was made under; a drop with monitor
+ * mode or a capture on goes to the drop end (drop.h).
+ */
+static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
+					    __u32 cls, int pass, __u64 len)
 {
+	if (!pass && (flags & XR_GEN_DROP_SLOW))
+		return xr_drop_slow(ctx, cls, 1, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_class_stats, &cls), pass, len);
 	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
 }
@@ -182,15 +193,16 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	const struct xr_class_policy *cp;
 	const struct xr_port_entry *port;
 	struct xr_pkt pkt;
-	__u32 gen, key, flags;
+	__u32 gen, key, port_flags, flags;
 	int kind, pass;
 
-	gen = xr_config.active_gen & 1;
+	flags = xr_config.active_gen;
+	gen = flags & XR_GEN_MASK;
 	cp = &xr_config.gen[gen];
 
 	kind = xr_parse(data, data_end, &pkt);
 	if (kind == XR_KIND_NON_IP)
-		return xr_class_verdict(XR_CLASS_NON_IP, 1, len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_NON_IP, 1, len);
 
 	/*
 	 * The IP length may run past the first buffer of a multi-buffer frame;
@@ -204,13 +216,13 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 
 	/* A profile that drops fragments drops first fragments of any kind. */
 	if (kind != XR_KIND_MALFORMED && pkt.fragment && cp->drop_frags)
-		return xr_class_verdict(XR_CLASS_FRAGMENT, 0, len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_FRAGMENT, 0, len);
 
 	switch (kind) {
 	case XR_KIND_L4:
 		break;
 	case XR_KIND_ICMP:
-		return xr_class_verdict(XR_CLASS_ICMP, xr_icmp_pass(&pkt, cp), len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_ICMP, xr_icmp_pass(&pkt, cp), len);
 	case XR_KIND_FRAGMENT:
 		/*
 		 * A later fragment carries no ports. Its first fragment did and
@@ -218,27 +230,29 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 		 * reassembles, so passing later fragments opens nothing. A
 		 * profile may still drop every fragment.
 		 */
-		return xr_class_verdict(XR_CLASS_FRAGMENT, !cp->drop_frags, len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_FRAGMENT, !cp->drop_frags, len);
 	case XR_KIND_OTHER_IP:
-		return xr_class_verdict(XR_CLASS_OTHER_IP,
+		return xr_class_verdict(ctx, flags, XR_CLASS_OTHER_IP,
 					xr_other_ip_pass(&pkt, cp), len);
 	default:
-		return xr_class_verdict(XR_CLASS_MALFORMED, 0, len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_MALFORMED, 0, len);
 	}
 
 	port = xr_port(xr_port_key(gen, pkt.proto, pkt.dport));
-	flags = port->flags;
-	pass = (flags & XR_PORT_ALLOW) &&
-	       (!(flags & XR_PORT_SOURCES) ||
+	port_flags = port->flags;
+	pass = (port_flags & XR_PORT_ALLOW) &&
+	       (!(port_flags & XR_PORT_SOURCES) ||
 		xr_source_allowed(pkt.family, pkt.l3, gen, port->rule));
 
 	/* Not allowed by the profile: it may still be a reply (reply.h). */
 	if (!pass && cp->replies && xr_is_reply(&pkt, cp))
-		return xr_class_verdict(XR_CLASS_REPLY, 1, len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_REPLY, 1, len);
 	if (!pass && xr_is_dhcp(&pkt))
-		return xr_class_verdict(XR_CLASS_DHCP, 1, len);
+		return xr_class_verdict(ctx, flags, XR_CLASS_DHCP, 1, len);
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
+	if (!pass && (flags & XR_GEN_DROP_SLOW))
+		return xr_drop_slow(ctx, key, 0, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
 	return XDP_DROP + pass;
 }
@@ -257,7 +271,7 @@ int xdp_reflector(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xr_port_entry *port;
 	struct xr_common c;
-	__u32 stat_key, pass;
+	__u32 stat_key, pass, flags;
 	__u64 key;
 	long common;
 
@@ -270,7 +284,7 @@ int xdp_reflector(struct xdp_md *ctx)
 	 * The generation is kept in the port key, and the frame length read
 	 * from ctx again at the end: fewer values to keep across the calls.
 	 */
-	key = (__u64)(xr_config.active_gen & 1) << 17 | common;
+	key = (__u64)(xr_config.active_gen & XR_GEN_MASK) << 17 | common;
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
 	if (pass && (port->flags & XR_PORT_SOURCES))
@@ -286,6 +300,17 @@ int xdp_reflector(struct xdp_md *ctx)
 	if (!pass &&
 	    (*xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
 		return xr_verdict(ctx);
+	/*
+	 * Monitor mode or a capture: the drop end (drop.h). active_gen is
+	 * read again rather than kept from above, so the pass path carries
+	 * nothing more (kept, it costs a spill on every packet); a flip in
+	 * between meets this packet with the old table and the new mode.
+	 */
+	flags = xr_config.active_gen;
+	if (!pass && (flags & XR_GEN_DROP_SLOW))
+		return xr_drop_slow(ctx, stat_key, 0, flags,
+				    (void *)(long)ctx->data_end -
+					    (void *)(long)ctx->data);
 
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,
 		 (void *)(long)ctx->data_end - (void *)(long)ctx->data);
@@ -316,7 +341,7 @@ int xr_egress(struct __sk_buff *skb)
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
 	}
-	gen = xr_config.active_gen & 1;
+	gen = xr_config.active_gen & XR_GEN_MASK;
 	cp = &xr_config.gen[gen];
 	if (!cp->replies || xr_parse(data, data_end, &pkt) != XR_KIND_L4)
 		return TC_ACT_UNSPEC;

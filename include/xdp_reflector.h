@@ -12,8 +12,9 @@
  * visible in one step and a packet never sees half of two policies.
  *
  * Counter memory, per CPU: xr_port_stats holds 2 protocols x 65536 ports x
- * 32 bytes = 4 MiB; xr_class_stats XR_CLASS_MAX x 32 bytes. Counters are keyed
- * by (protocol, port), not by generation, so a reload keeps them.
+ * 48 bytes = 6 MiB; xr_class_stats XR_CLASS_MAX x 48 bytes. Counters are keyed
+ * by (protocol, port), not by generation, so a reload keeps them; the loader
+ * attributes them to rules by identity (xr_rule_stats, below).
  */
 #ifndef XDP_REFLECTOR_H
 #define XDP_REFLECTOR_H
@@ -34,6 +35,9 @@
 #define XR_MAP_META "xr_meta"
 #define XR_MAP_FLOWS "xr_flows"
 #define XR_MAP_FLOW_PORTS "xr_flow_ports"
+#define XR_MAP_CAPTURE "xr_capture" /* drop capture: settings (capture.h) */
+#define XR_MAP_CAPTURE_RING "xr_capture_rb" /* drop capture: the copies */
+#define XR_MAP_RULE_STATS "xr_rule_stats" /* counters per rule identity */
 #define XR_PIN_LINK "link"
 #define XR_PIN_EGRESS_LINK "egress_link" /* the tcx link of xr_egress */
 #define XR_PIN_AUDIT "xr_audit" /* made by the loader, not the object */
@@ -107,7 +111,14 @@ struct xr_class_policy {
 	__u8 other_ip_pass; /* default for IP protocols other than TCP/UDP/ICMP */
 	__u8 replies; /* pass replies to connections the host opened */
 	__u8 icmp_info_pass; /* pass informational ICMP (timestamp, node info...) */
-	__u8 pad[3];
+	/*
+	 * Monitor mode: nothing is dropped, what would be is counted as
+	 * would_drop. Set by `load/reload --monitor`, not by the profile. The
+	 * packet path reads its copy in active_gen (XR_GEN_MONITOR), which
+	 * flips with the generation.
+	 */
+	__u8 monitor;
+	__u8 pad[2];
 	__u32 reply_tcp_secs;
 	__u32 reply_udp_secs;
 	__u32 reply_closed_secs;
@@ -115,9 +126,24 @@ struct xr_class_policy {
 };
 _Static_assert(sizeof(struct xr_class_policy) == 56, "xr_class_policy layout");
 
+/*
+ * xr_config.active_gen: bit 0 is the generation the packet path uses; the
+ * bits above it are read only where a packet is dropped, so that one test
+ * of one word already loaded is all enforce mode pays for them:
+ *   XR_GEN_MONITOR  the active generation is in monitor mode (a copy of
+ *                   gen[g].monitor written in the same update as the flip,
+ *                   so mode and policy change in one step)
+ *   XR_GEN_CAPTURE  a `capture` runs: copy drops into xr_capture_rb
+ * Always take the generation as active_gen & XR_GEN_MASK.
+ */
+#define XR_GEN_MASK 1U
+#define XR_GEN_MONITOR (1U << 1)
+#define XR_GEN_CAPTURE (1U << 2)
+#define XR_GEN_DROP_SLOW (XR_GEN_MONITOR | XR_GEN_CAPTURE)
+
 /* The single value of xr_config (key 0). */
 struct xr_config {
-	__u32 active_gen; /* 0 or 1: which generation the packet path uses */
+	__u32 active_gen; /* generation and XR_GEN_* flags, see above */
 	__u32 pad;
 	struct xr_class_policy gen[XR_GENS];
 };
@@ -135,14 +161,20 @@ enum xr_class {
 	XR_CLASS_MAX,
 };
 
-/* One counter slot: per (protocol, port) and per class. */
+/*
+ * One counter slot: per (protocol, port) and per class. would_drop_*
+ * count, in monitor mode, what enforce mode would have dropped (those
+ * packets passed, and are not in pass_*).
+ */
 struct xr_counters {
 	__u64 pass_packets;
 	__u64 pass_bytes;
 	__u64 drop_packets;
 	__u64 drop_bytes;
+	__u64 would_drop_packets;
+	__u64 would_drop_bytes;
 };
-_Static_assert(sizeof(struct xr_counters) == 32, "xr_counters layout");
+_Static_assert(sizeof(struct xr_counters) == 48, "xr_counters layout");
 
 /*
  * Flows the host opened, recorded on egress by the TC program (after any
@@ -264,6 +296,78 @@ struct xr_meta {
 	/* confirm_pid's start time (/proc/PID/stat field 22): a PID that now
 	 * has another start time is another process, never the rollback. */
 	__u64 confirm_pid_start;
+	/* Since when (unix seconds) the port and class counters count: the
+	 * attach, or the last `stats --reset`. */
+	__u64 counters_since;
+	__u32 nremoved; /* rules in xr_rule_stats' removed block, not yet shown */
+	__u32 pad2;
+};
+
+/*
+ * Counters per rule identity (service, protocol, ports), kept by the
+ * loader in xr_rule_stats; the packet path never reads it. Entry
+ * gen * XR_RULES_PER_GEN + i belongs to rule i of generation gen, whose
+ * counts are carried + (the sum of its ports' counters now - base). A
+ * reload hands each rule's counts to the rule of the same identity in the
+ * new generation (a new rule starts at zero); a rule with no successor is
+ * copied, with its final counts, into the block XR_RULE_STATS_REMOVED
+ * (xr_meta.nremoved entries), which `stats` shows once and empties.
+ */
+#define XR_RULE_STATS_REMOVED XR_GENS /* the block of removed rules */
+#define XR_RULE_STATS_KEYS ((XR_GENS + 1) * XR_RULES_PER_GEN)
+
+struct xr_rule_stats {
+	struct xr_counters carried; /* counted under earlier generations */
+	struct xr_counters base; /* its ports' sums when this generation began */
+	__u64 since; /* unix seconds: when this rule began to count */
+	__u64 removed_at; /* removed block: when the reload removed it */
+	struct xr_rule_info info; /* removed block: the rule as it was */
+};
+_Static_assert(sizeof(struct xr_rule_stats) == 248, "xr_rule_stats layout");
+
+/*
+ * Drop capture (`xdp-reflector capture`, bpf/capture.h). While active_gen
+ * has XR_GEN_CAPTURE, each dropped packet (would-drop in monitor mode)
+ * that the filter admits is copied, at most snaplen bytes of it, into the
+ * ring buffer xr_capture_rb as one struct xr_capture_rec. The capture
+ * process owns the flag: it clears it on exit; a capture that was killed
+ * is found by its PID and start time by the next capture, status, load
+ * or reload, which clear the flag.
+ */
+#define XR_CAPTURE_RING_BYTES (4U << 20)
+#define XR_CAPTURE_SNAP_MAX 2048 /* bytes copied per packet at most */
+#define XR_CAPTURE_RANGES 8
+
+struct xr_capture_range {
+	__u8 proto; /* XR_PROTO_* */
+	__u8 pad;
+	__u16 first_port;
+	__u16 last_port;
+	__u16 pad2;
+};
+
+/* The single value of xr_capture (key 0). */
+struct xr_capture_cfg {
+	__u32 snaplen; /* 1..XR_CAPTURE_SNAP_MAX */
+	__u32 nranges; /* 0: every drop; else port drops within ranges only */
+	struct xr_capture_range ranges[XR_CAPTURE_RANGES];
+	__u64 ring_full; /* copies the ring had no room for */
+	__u64 owner_start; /* owner_pid's start time (/proc/PID/stat 22) */
+	__u32 owner_pid; /* the capture process */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xr_capture_cfg) == 96, "xr_capture_cfg layout");
+
+/* One record of xr_capture_rb. */
+struct xr_capture_rec {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 wire_len; /* the whole frame */
+	__u32 caplen; /* bytes of it in data */
+	__u32 key; /* xr_stat_key(proto, port), or the enum xr_class */
+	__u8 is_class; /* key is a class */
+	__u8 monitor; /* monitor mode: the packet passed */
+	__u16 pad;
+	__u8 data[XR_CAPTURE_SNAP_MAX];
 };
 
 /*

@@ -47,6 +47,16 @@ struct xr_opts {
 	const char *format; /* checked by cmd_export.c */
 	/* detect, export: -o FILE; NULL or "-": stdout */
 	const char *output;
+	bool reset; /* stats --reset */
+	/* load / reload: 1 --monitor, 0 --enforce, -1 neither (reload keeps
+	 * the mode in force, load enforces) */
+	int monitor;
+	/* capture */
+	const char *capture_file; /* -w FILE, "-" for stdout */
+	long capture_count; /* -c COUNT; 0: until interrupted */
+	int snaplen;
+	const char *capture_rule; /* --rule SERVICE */
+	const char *capture_port; /* --port N/PROTO */
 };
 
 /*
@@ -67,6 +77,7 @@ int xr_cmd_status(struct xr_opts *o);
 int xr_cmd_stats(struct xr_opts *o);
 int xr_cmd_demo(struct xr_opts *o);
 int xr_cmd_detect(struct xr_opts *o);
+int xr_cmd_capture(struct xr_opts *o);
 /* The hidden `__rollback` command a --confirm starts (ARGV[0] is its name). */
 int xr_cmd_rollback(int argc, char **argv);
 

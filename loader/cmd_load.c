@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "cmd_capture.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
 #include "iface.h"
@@ -84,6 +85,7 @@ int xr_cmd_load(struct xr_opts *o)
 	err = prepare(o, &p);
 	if (err)
 		return xr_exit_code(err);
+	p->classes.monitor = o->monitor == 1;
 	ifindex = (int)if_nametoindex(o->iface);
 	if (!ifindex) {
 		fprintf(stderr, "error: no interface '%.40s' here (see `ip link`)\n",
@@ -176,9 +178,10 @@ int xr_cmd_load(struct xr_opts *o)
 			o->iface);
 		goto out;
 	}
-	printf("%s: loaded %s (%s mode, %zu rules, digest %016llx)%s\n",
+	printf("%s: loaded %s (%s mode, %zu rules, digest %016llx%s)%s\n",
 	       o->iface, p->name, mode_name(mode), p->nrules,
 	       (unsigned long long)xr_policy_digest(p),
+	       p->classes.monitor ? ", monitor: nothing is dropped" : "",
 	       o->confirm_secs ? "; run `xdp-reflector confirm` to keep it" : "");
 	rc = XR_EXIT_OK;
 out:
@@ -198,7 +201,7 @@ int xr_cmd_reload(struct xr_opts *o)
 	struct xr_seed_run seed;
 	struct xr_meta meta;
 	struct xr_maps m;
-	__u32 before;
+	__u32 before, flags = 0;
 
 	err = prepare(o, &p);
 	if (err)
@@ -224,6 +227,17 @@ int xr_cmd_reload(struct xr_opts *o)
 		err = pending_confirm(o, &m, &meta);
 	if (!err)
 		err = xr_dp_active_gen(&m, &before);
+	if (!err)
+		err = xr_dp_active_flags(&m, &flags);
+	if (!err) {
+		/* Neither --monitor nor --enforce: the mode in force stays. */
+		p->classes.monitor = o->monitor < 0 ?
+					     !!(flags & XR_GEN_MONITOR) :
+					     o->monitor == 1;
+		if (xr_capture_clear_stale(&m) == 1)
+			fprintf(stderr, "warning: %s: a capture that was killed had left drop copies on; cleared\n",
+				o->iface);
+	}
 	if (!err) {
 		/*
 		 * Seeded before the flip, so the new policy never runs without
@@ -242,7 +256,7 @@ int xr_cmd_reload(struct xr_opts *o)
 	}
 	if (!err && o->confirm_secs && xr_confirm_arm(o, 0, before, &none)) {
 		/* No rollback armed: take the change back now. */
-		xr_dp_set_active(&m, before);
+		xr_dp_flip_back(&m, before);
 		fprintf(stderr, "error: %s: the previous policy is back in force: "
 				"a --confirm reload needs its rollback\n",
 			o->iface);
@@ -251,8 +265,9 @@ int xr_cmd_reload(struct xr_opts *o)
 	xr_dp_close(&m);
 	if (err)
 		goto out;
-	printf("%s: reloaded %s (%zu rules, digest %016llx)%s\n", o->iface,
+	printf("%s: reloaded %s (%zu rules, digest %016llx, %s)%s\n", o->iface,
 	       p->name, p->nrules, (unsigned long long)xr_policy_digest(p),
+	       p->classes.monitor ? "monitor: nothing is dropped" : "enforce",
 	       o->confirm_secs ? "; run `xdp-reflector confirm` to keep it" : "");
 	rc = XR_EXIT_OK;
 out:

@@ -173,8 +173,9 @@ static void rollback(const char *root, const char *iface, __u64 token,
 	}
 	taken_back = meta.gen[(meta.confirm_rollback_gen & 1) ^ 1];
 	xr_confirm_clear(&meta);
-	if (!xr_dp_set_active(&m, meta.confirm_rollback_gen) &&
-	    !xr_dp_write_meta(&m, &meta)) {
+	/* META first: the flip back writes its own fields (the ledger's). */
+	if (!xr_dp_write_meta(&m, &meta) &&
+	    !xr_dp_flip_back(&m, meta.confirm_rollback_gen)) {
 		snprintf(
 			what, sizeof(what),
 			"not confirmed in time: previous policy %.64s restored",

@@ -57,13 +57,46 @@ static void terminate(char *s, size_t len)
 	s[len - 1] = '\0';
 }
 
+/*
+ * The rules reloads removed since the last stats: shown once, so taken
+ * out of the pins as they are read (under the lock, as a reload adds them).
+ */
+static int take_removed(const struct xr_opts *o, const struct xr_maps *m,
+			struct xr_stats_snap *s)
+{
+	struct xr_meta meta;
+	int lock, err;
+
+	lock = xr_dp_lock(o->pin_root);
+	if (lock < 0)
+		return lock;
+	err = xr_dp_read_meta(m, &meta);
+	if (!err && meta.nremoved) {
+		s->nremoved = meta.nremoved < XR_RULES_PER_GEN ?
+				      meta.nremoved :
+				      XR_RULES_PER_GEN;
+		s->removed = calloc(s->nremoved, sizeof(*s->removed));
+		err = s->removed ? xr_dp_read_removed(m, (__u32)s->nremoved,
+						      s->removed) :
+				   -ENOMEM;
+		if (!err) {
+			meta.nremoved = 0;
+			err = xr_dp_write_meta(m, &meta);
+		}
+		if (err)
+			s->nremoved = 0;
+	}
+	close(lock);
+	return err;
+}
+
 /* Read IFACE's pins into S (initialised here). Returns 0 or -errno. */
 static int read_snap(const struct xr_opts *o, const char *iface,
 		     struct xr_stats_snap *s)
 {
 	struct xr_meta meta;
 	struct xr_maps m;
-	__u32 gen = 0, again = 0, nrules, i;
+	__u32 gen = 0, again = 0, nrules, i, flags = 0;
 	double t0;
 	int err, tries;
 
@@ -88,6 +121,14 @@ static int read_snap(const struct xr_opts *o, const char *iface,
 		err = xr_stats_snap_init(s, nrules);
 		if (!err)
 			err = xr_dp_read_rules(&m, gen, nrules, s->rules);
+		if (!err) {
+			s->ledger = calloc(nrules + 1, sizeof(*s->ledger));
+			err = s->ledger ? xr_dp_read_rule_stats(&m, gen, nrules,
+								s->ledger) :
+					  -ENOMEM;
+		}
+		if (!err)
+			err = xr_dp_active_flags(&m, &flags);
 		if (!err)
 			err = xr_dp_active_gen(&m, &again);
 		if (err)
@@ -97,6 +138,11 @@ static int read_snap(const struct xr_opts *o, const char *iface,
 	}
 	s->policy = meta.gen[gen];
 	s->policy.nrules = nrules;
+	s->monitor = !!(flags & XR_GEN_MONITOR);
+	s->counters_since = meta.counters_since;
+	err = take_removed(o, &m, s);
+	if (err)
+		goto out;
 	terminate(s->policy.profile, sizeof(s->policy.profile));
 	terminate(s->policy.features, sizeof(s->policy.features));
 	for (i = 0; i < nrules; i++) {
@@ -297,6 +343,44 @@ static bool sleep_until(double deadline)
 	return false;
 }
 
+/* stats --reset: every counter of IFACE (or of every interface) to zero. */
+static int reset(const struct xr_opts *o)
+{
+	struct dirent **names = NULL;
+	const char *one[1] = { o->iface };
+	int i, n, lock, err, rc = XR_EXIT_OK;
+	struct xr_maps m;
+
+	n = 1;
+	if (!o->iface) {
+		n = scandir(o->pin_root, &names, dir_filter, alphasort);
+		if (n < 0)
+			n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		const char *iface = o->iface ? one[0] : names[i]->d_name;
+
+		lock = xr_dp_lock(o->pin_root);
+		err = lock < 0 ? lock : xr_dp_open(o->pin_root, iface, &m);
+		if (!err) {
+			err = xr_dp_reset_counters(&m);
+			xr_dp_close(&m);
+		}
+		if (lock >= 0)
+			close(lock);
+		if (!err)
+			printf("%s: counters reset\n", iface);
+		else if (o->iface || err != -ENOENT) {
+			report_read_error(o, iface, err);
+			rc = XR_EXIT_RUNTIME;
+		}
+		if (names)
+			free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
 int xr_cmd_stats(struct xr_opts *o)
 {
 	struct xr_stats_opts so = {.top = o->top, .ports = o->ports};
@@ -307,6 +391,8 @@ int xr_cmd_stats(struct xr_opts *o)
 	double started;
 	char path[4096];
 
+	if (o->reset)
+		return reset(o);
 	if (o->watch_secs > 0) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_stop;

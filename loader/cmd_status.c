@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "cmd_capture.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
 #include "iface.h"
@@ -25,6 +26,8 @@ struct iface_status {
 	const char *egress; /* the recorder's hook: tcx or clsact */
 	/* the pin root, where the audit record is */
 	const char *root;
+	bool monitor; /* the policy in force drops nothing (monitor mode) */
+	__u32 capture_pid; /* a running capture, or 0 */
 };
 
 static void iso_time(__u64 t, char *buf, size_t len)
@@ -41,8 +44,8 @@ static int read_status(const struct xr_opts *o, const char *iface,
 {
 	struct xr_xdp_info xdp;
 	struct xr_maps m;
-	__u32 link_ifindex = 0;
-	int ifindex, err;
+	__u32 link_ifindex = 0, flags = 0;
+	int ifindex, err, lock;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->iface, sizeof(st->iface), "%s", iface);
@@ -50,9 +53,21 @@ static int read_status(const struct xr_opts *o, const char *iface,
 	err = xr_dp_open(o->pin_root, iface, &m);
 	if (err)
 		return err;
+	/* A capture killed before it could clear its flag: clear it now. */
+	lock = xr_dp_lock(o->pin_root);
+	if (lock >= 0) {
+		if (xr_capture_clear_stale(&m) == 1)
+			fprintf(stderr, "warning: %s: a capture that was killed had left drop copies on; cleared\n",
+				iface);
+		close(lock);
+	}
 	err = xr_dp_read_meta(&m, &st->meta);
 	if (!err)
 		err = xr_dp_active_gen(&m, &st->gen);
+	if (!err)
+		err = xr_dp_active_flags(&m, &flags);
+	st->monitor = !!(flags & XR_GEN_MONITOR);
+	st->capture_pid = xr_capture_owner(&m);
 	if (!err)
 		xr_dp_link_info(&m, &st->prog_id, &link_ifindex);
 	st->egress = xr_dp_egress_hook(&m);
@@ -98,6 +113,8 @@ static void print_json(struct json *j, const struct iface_status *st)
 	json_object_start(j, NULL);
 	json_string(j, "interface", st->iface);
 	json_string(j, "mode", st->mode);
+	json_string(j, "policy_mode", st->monitor ? "monitor" : "enforce");
+	json_uint(j, "capture_pid", st->capture_pid);
 	json_string(j, "egress", st->egress);
 	json_uint(j, "prog_id", st->prog_id);
 	json_string(j, "profile", mp->profile);
@@ -142,11 +159,15 @@ static void print_row(const struct iface_status *st)
 			snprintf(confirm, sizeof(confirm),
 				 "pending, rollback process gone");
 	}
-	printf("%-12s %-8s %-6s %-6u %-20s %016llx  %-20s %-30s %-6u %s\n",
-	       st->iface, st->mode, st->egress, st->prog_id, mp->profile,
+	printf("%-12s %-8s %-8s %-6s %-6u %-20s %016llx  %-20s %-30s %-6u %s",
+	       st->iface, st->mode, st->monitor ? "monitor" : "enforce",
+	       st->egress, st->prog_id, mp->profile,
 	       (unsigned long long)mp->digest, when,
 	       mp->features[0] ? mp->features : "-", st->meta.seeded_flows,
 	       confirm);
+	if (st->capture_pid)
+		printf("  (capture running, pid %u)", st->capture_pid);
+	putchar('\n');
 	xr_audit_show(st->root, st->iface, NULL);
 }
 
@@ -177,8 +198,8 @@ int xr_cmd_status(struct xr_opts *o)
 		json_init(&j, stdout);
 		json_array_start(&j, NULL);
 	} else {
-		printf("%-12s %-8s %-6s %-6s %-20s %-16s  %-20s %-30s %-6s %s\n",
-		       "INTERFACE", "MODE", "EGRESS", "PROG", "PROFILE", "DIGEST",
+		printf("%-12s %-8s %-8s %-6s %-6s %-20s %-16s  %-20s %-30s %-6s %s\n",
+		       "INTERFACE", "MODE", "POLICY", "EGRESS", "PROG", "PROFILE", "DIGEST",
 		       "LOADED", "FEATURES", "SEEDED", "CONFIRM");
 	}
 	if (o->iface) {

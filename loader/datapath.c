@@ -45,6 +45,9 @@ static const struct {
 	{ XR_MAP_META, offsetof(struct xr_maps, meta), false },
 	{ XR_MAP_FLOWS, offsetof(struct xr_maps, flows), false },
 	{ XR_MAP_FLOW_PORTS, offsetof(struct xr_maps, flow_ports), false },
+	{ XR_MAP_CAPTURE, offsetof(struct xr_maps, capture), false },
+	{ XR_MAP_CAPTURE_RING, offsetof(struct xr_maps, capture_rb), false },
+	{ XR_MAP_RULE_STATS, offsetof(struct xr_maps, rule_stats), false },
 	{ XR_PIN_LINK, offsetof(struct xr_maps, link), true },
 	{ XR_PIN_EGRESS_LINK, offsetof(struct xr_maps, egress_link), true },
 };
@@ -270,6 +273,8 @@ static int read_percpu_counters(int fd, __u32 entries, struct xr_counters *out)
 				o->pass_bytes += v->pass_bytes;
 				o->drop_packets += v->drop_packets;
 				o->drop_bytes += v->drop_bytes;
+				o->would_drop_packets += v->would_drop_packets;
+				o->would_drop_bytes += v->would_drop_bytes;
 			}
 		}
 		if (done)

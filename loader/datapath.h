@@ -20,7 +20,7 @@
 /* File descriptors of one interface's pinned objects. */
 struct xr_maps {
 	int config, ports, sources, port_stats, class_stats, rules, meta,
-		flows, flow_ports, link;
+		flows, flow_ports, capture, capture_rb, rule_stats, link;
 	int egress_link; /* the recorder's tcx link; -1 with clsact */
 };
 
@@ -63,7 +63,31 @@ const char *xr_dp_egress_hook(const struct xr_maps *m);
 int xr_dp_reload(const struct xr_maps *m, const struct xr_policy *policy);
 /* Make GEN the active generation again (a confirm rollback). */
 int xr_dp_set_active(const struct xr_maps *m, __u32 gen);
+/* The same, with the rules' counters carried back as at a reload. */
+int xr_dp_flip_back(const struct xr_maps *m, __u32 gen);
 int xr_dp_active_gen(const struct xr_maps *m, __u32 *gen);
+/* The whole of xr_config.active_gen: generation and XR_GEN_* flags. */
+int xr_dp_active_flags(const struct xr_maps *m, __u32 *flags);
+
+/*
+ * Drop capture (capture.c; stale owners: cmd_capture.h). Begin: write CFG into xr_capture and set
+ * XR_GEN_CAPTURE; end: clear it. The caller holds xr_dp_lock().
+ */
+int xr_dp_capture_begin(const struct xr_maps *m,
+			const struct xr_capture_cfg *cfg);
+int xr_dp_capture_end(const struct xr_maps *m);
+int xr_dp_capture_read(const struct xr_maps *m, struct xr_capture_cfg *cfg);
+
+/*
+ * Counters per rule identity (generation.c). Read generation GEN's NRULES
+ * ledger entries, and the removed block (xr_meta.nremoved entries).
+ */
+int xr_dp_read_rule_stats(const struct xr_maps *m, __u32 gen, __u32 nrules,
+			  struct xr_rule_stats *out);
+int xr_dp_read_removed(const struct xr_maps *m, __u32 n,
+		       struct xr_rule_stats *out);
+/* `stats --reset`: every counter to zero, counting since now. */
+int xr_dp_reset_counters(const struct xr_maps *m);
 
 /*
  * Serialise changes to the pins under ROOT (load, reload, confirm, detach,

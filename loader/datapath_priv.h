@@ -20,5 +20,11 @@ void xr_dp_unpin_all(const char *dir);
 /* Fill generation GEN with POLICY without making it active (generation.c). */
 int xr_dp_write_generation(const struct xr_maps *m, __u32 gen,
 			   const struct xr_policy *policy);
+/* A reload, before the flip from FROM to TO: counts follow their rules. */
+int xr_dp_ledger_carry(const struct xr_maps *m, __u32 from, __u32 to,
+		       const struct xr_policy *policy);
+/* A first load: generation GEN's rules count from zero, from now. */
+int xr_dp_ledger_start(const struct xr_maps *m, __u32 gen,
+		       const struct xr_policy *policy);
 
 #endif /* XR_DATAPATH_PRIV_H */

@@ -16,6 +16,7 @@
 #include "pin_root.h"
 #include "schema.h"
 #include "version.h"
+#include "xdp_reflector.h"
 
 enum opt_bit {
 	O_JSON = 1 << 0,
@@ -29,6 +30,10 @@ enum opt_bit {
 	O_DETECT = 1 << 8,
 	O_EXPORT = 1 << 9,
 	O_OUTPUT = 1 << 10, /* -o: detect and export */
+	O_MONITOR = 1 << 11,
+	O_ENFORCE = 1 << 12,
+	O_CAPTURE = 1 << 13,
+	O_RESET = 1 << 14,
 };
 
 struct opt_doc {
@@ -48,6 +53,16 @@ static const struct opt_doc opt_docs[] = {
 	{ O_CONFIRM, "--confirm SECONDS",
 	  "roll back unless `confirm IFACE` runs in time" },
 	{ O_FORCE, "--force", "apply even if it would cut this SSH session" },
+	{ O_MONITOR, "--monitor",
+	  "drop nothing; count what would be dropped (reload: keeps the mode in force unless told)" },
+	{ O_ENFORCE, "--enforce", "drop again (leave monitor mode)" },
+	{ O_CAPTURE, "-w FILE|-", "write the pcap to FILE, or - for stdout" },
+	{ O_CAPTURE, "-c COUNT", "stop after COUNT packets" },
+	{ O_CAPTURE, "--snaplen N",
+	  "copy at most N bytes of each packet (default and most 2048)" },
+	{ O_CAPTURE, "--rule SERVICE", "only drops to the ports of SERVICE's rules" },
+	{ O_CAPTURE, "--port N[-M]/PROTO", "only drops to these ports (tcp, udp)" },
+	{ O_RESET, "--reset", "set every counter to zero, counting from now" },
 	{ O_STATS, "--top N", "show the N most dropped ports (default 10)" },
 	{ O_STATS, "--ports", "one row per port with traffic" },
 	{ O_STATS, "--watch SECONDS", "redraw with rates until interrupted" },
@@ -86,10 +101,11 @@ struct cmd {
 
 static const struct cmd cmds[] = {
 	{ "load", xr_cmd_load, "IFACE PROFILE", 2, 2,
-	  O_TOGGLES | O_MODE | O_REPLACE | O_CONFIRM | O_FORCE | O_PIN,
+	  O_TOGGLES | O_MODE | O_REPLACE | O_CONFIRM | O_FORCE | O_PIN |
+		  O_MONITOR,
 	  "attach the filter to IFACE with PROFILE" },
 	{ "reload", xr_cmd_reload, "IFACE PROFILE", 2, 2,
-	  O_TOGGLES | O_CONFIRM | O_FORCE | O_PIN,
+	  O_TOGGLES | O_CONFIRM | O_FORCE | O_PIN | O_MONITOR | O_ENFORCE,
 	  "replace the policy on IFACE in one step" },
 	{ "confirm", xr_cmd_confirm, "IFACE", 1, 1, O_PIN,
 	  "keep the policy a --confirm load or reload put in force" },
@@ -97,8 +113,11 @@ static const struct cmd cmds[] = {
 	  "remove the filter and every pin it made" },
 	{ "status", xr_cmd_status, "[IFACE]", 0, 1, O_JSON | O_PIN,
 	  "show where the filter is loaded, with what" },
-	{ "stats", xr_cmd_stats, "[IFACE]", 0, 1, O_JSON | O_PIN | O_STATS,
+	{ "stats", xr_cmd_stats, "[IFACE]", 0, 1,
+	  O_JSON | O_PIN | O_STATS | O_RESET,
 	  "per-rule, per-class and top dropped port counters" },
+	{ "capture", xr_cmd_capture, "IFACE", 1, 1, O_CAPTURE | O_PIN,
+	  "write the packets the filter drops as pcap" },
 	{ "check", xr_cmd_check, "PROFILE", 1, 1, O_JSON | O_TOGGLES,
 	  "validate PROFILE and print the compiled allow list" },
 	{ "detect", xr_cmd_detect, "[DIR]", 0, 1, O_JSON | O_DETECT | O_OUTPUT,
@@ -133,6 +152,12 @@ enum {
 	L_COUNT,
 	L_LISTENING,
 	L_FORMAT,
+	L_MONITOR,
+	L_ENFORCE,
+	L_SNAPLEN,
+	L_RULE,
+	L_PORT,
+	L_RESET,
 };
 
 static const struct option long_opts[] = {
@@ -157,6 +182,12 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "listening", no_argument, NULL, L_LISTENING },
 	{ "format", required_argument, NULL, L_FORMAT },
+	{ "monitor", no_argument, NULL, L_MONITOR },
+	{ "enforce", no_argument, NULL, L_ENFORCE },
+	{ "snaplen", required_argument, NULL, L_SNAPLEN },
+	{ "rule", required_argument, NULL, L_RULE },
+	{ "port", required_argument, NULL, L_PORT },
+	{ "reset", no_argument, NULL, L_RESET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -223,6 +254,18 @@ static int opt_bit_of(int c)
 		return O_EXPORT;
 	case 'o':
 		return O_OUTPUT;
+	case L_MONITOR:
+		return O_MONITOR;
+	case L_ENFORCE:
+		return O_ENFORCE;
+	case 'w':
+	case 'c':
+	case L_SNAPLEN:
+	case L_RULE:
+	case L_PORT:
+		return O_CAPTURE;
+	case L_RESET:
+		return O_RESET;
 	default:
 		return O_STATS;
 	}
@@ -270,7 +313,8 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 	 * '-' keeps positionals in order wherever options stand; ':' tells a
 	 * missing value apart from an unknown option.
 	 */
-	while ((ch = getopt_long(argc, argv, "-:jvhf:o:", long_opts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-:jvhf:o:w:c:", long_opts,
+				 &li)) != -1) {
 		if (ch == 1) {
 			if (npos >= c->nargs_max) {
 				fprintf(stderr, "error: %s: unexpected argument '%.40s'\n",
@@ -382,6 +426,36 @@ static int parse_opts(const struct cmd *c, int argc, char **argv,
 		case L_FORMAT:
 			o->format = optarg;
 			break;
+		case L_MONITOR:
+		case L_ENFORCE:
+			if (o->monitor == (ch == L_MONITOR ? 0 : 1)) {
+				fprintf(stderr, "error: %s: --monitor or --enforce, not both\n",
+					c->name);
+				return -EINVAL;
+			}
+			o->monitor = ch == L_MONITOR;
+			break;
+		case 'w':
+			o->capture_file = optarg;
+			break;
+		case 'c':
+			err = parse_int(optarg, "-c COUNT", 1, 1000000000, &v);
+			o->capture_count = v;
+			break;
+		case L_SNAPLEN:
+			err = parse_int(optarg, "--snaplen N", 1,
+					XR_CAPTURE_SNAP_MAX, &v);
+			o->snaplen = (int)v;
+			break;
+		case L_RULE:
+			o->capture_rule = optarg;
+			break;
+		case L_PORT:
+			o->capture_port = optarg;
+			break;
+		case L_RESET:
+			o->reset = true;
+			break;
 		}
 		if (err)
 			return err;
@@ -419,6 +493,8 @@ int main(int argc, char **argv)
 		.pin_root = XR_PIN_ROOT_DEFAULT,
 		.mode = "native",
 		.top = 10,
+		.monitor = -1,
+		.snaplen = XR_CAPTURE_SNAP_MAX,
 	};
 	const struct cmd *c;
 	int rc;

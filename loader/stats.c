@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ledger.h"
 #include "stats.h"
 
 static const char *const class_keys[XR_CLASS_MAX] = {
@@ -84,8 +85,13 @@ void xr_stats_snap_free(struct xr_stats_snap *s)
 {
 	free(s->ports);
 	free(s->rules);
+	free(s->ledger);
+	free(s->removed);
 	s->ports = NULL;
 	s->rules = NULL;
+	s->ledger = NULL;
+	s->removed = NULL;
+	s->nremoved = 0;
 }
 
 /* ---- arithmetic */
@@ -96,6 +102,8 @@ void xr_stats_counters_add(struct xr_counters *acc, const struct xr_counters *c)
 	acc->pass_bytes += c->pass_bytes;
 	acc->drop_packets += c->drop_packets;
 	acc->drop_bytes += c->drop_bytes;
+	acc->would_drop_packets += c->would_drop_packets;
+	acc->would_drop_bytes += c->would_drop_bytes;
 }
 
 void xr_stats_counters_delta(const struct xr_counters *then,
@@ -105,7 +113,9 @@ void xr_stats_counters_delta(const struct xr_counters *then,
 	if (now->pass_packets < then->pass_packets ||
 	    now->pass_bytes < then->pass_bytes ||
 	    now->drop_packets < then->drop_packets ||
-	    now->drop_bytes < then->drop_bytes) {
+	    now->drop_bytes < then->drop_bytes ||
+	    now->would_drop_packets < then->would_drop_packets ||
+	    now->would_drop_bytes < then->would_drop_bytes) {
 		*out = *now;
 		return;
 	}
@@ -113,6 +123,9 @@ void xr_stats_counters_delta(const struct xr_counters *then,
 	out->pass_bytes = now->pass_bytes - then->pass_bytes;
 	out->drop_packets = now->drop_packets - then->drop_packets;
 	out->drop_bytes = now->drop_bytes - then->drop_bytes;
+	out->would_drop_packets =
+		now->would_drop_packets - then->would_drop_packets;
+	out->would_drop_bytes = now->would_drop_bytes - then->would_drop_bytes;
 }
 
 void xr_stats_sum_range(const struct xr_counters *ports, unsigned int proto,
@@ -231,7 +244,7 @@ size_t xr_stats_top_dropped(const struct xr_counters *ports, size_t n,
 static bool has_traffic(const struct xr_counters *c)
 {
 	return c->pass_packets || c->pass_bytes || c->drop_packets ||
-	       c->drop_bytes;
+	       c->drop_bytes || c->would_drop_packets;
 }
 
 /* Add slot KEY of CUR (and its change since PREV) to ROW. */
@@ -255,6 +268,7 @@ static void slot_row(struct xr_stats_row *row, const struct xr_stats_snap *cur,
 	int32_t rule = rule_of[key];
 
 	memset(row, 0, sizeof(*row));
+	row->since = cur->counters_since;
 	row->service = rule >= 0 ? cur->rules[rule].service : "";
 	row->feature = rule >= 0 ? cur->rules[rule].feature : "";
 	row->proto = (__u8)(key >> 16);
@@ -303,6 +317,7 @@ int xr_stats_report_build(const struct xr_stats_snap *cur,
 		row->proto = ri->proto;
 		row->first_port = ri->first_port;
 		row->last_port = ri->last_port;
+		row->since = cur->counters_since;
 		if (!rule_valid(ri))
 			continue;
 		for (port = ri->first_port; port <= ri->last_port; port++) {
@@ -311,6 +326,33 @@ int xr_stats_report_build(const struct xr_stats_snap *cur,
 			if (rule_of[key] < 0)
 				rule_of[key] = (int32_t)i;
 		}
+		/* What the rule itself counted, across reloads (ledger.h). */
+		if (cur->ledger) {
+			struct xr_counters now;
+
+			xr_stats_sum_range(cur->ports, ri->proto,
+					   ri->first_port, ri->last_port, &now);
+			xr_ledger_total(&cur->ledger[i], &now, &row->total);
+			row->since = cur->ledger[i].since;
+		}
+	}
+
+	r->removed = calloc(cur->nremoved ? cur->nremoved : 1,
+			    sizeof(*r->removed));
+	if (!r->removed)
+		goto nomem;
+	for (i = 0; i < cur->nremoved; i++) {
+		const struct xr_rule_stats *g = &cur->removed[i];
+		struct xr_stats_row *row = &r->removed[r->nremoved++];
+
+		row->service = g->info.service;
+		row->feature = g->info.feature;
+		row->proto = g->info.proto;
+		row->first_port = g->info.first_port;
+		row->last_port = g->info.last_port;
+		row->total = g->carried;
+		row->since = g->since;
+		row->removed_at = g->removed_at;
 	}
 
 	for (i = 0; i < XR_PROTOS; i++) {
@@ -321,10 +363,14 @@ int xr_stats_report_build(const struct xr_stats_snap *cur,
 		row->proto = (__u8)i;
 		row->first_port = 0;
 		row->last_port = XR_PORTS_PER_PROTO - 1;
+		row->since = cur->counters_since;
 	}
-	for (key = 0; key < XR_STAT_KEYS; key++)
+	for (key = 0; key < XR_STAT_KEYS; key++) {
 		if (rule_of[key] < 0)
 			add_slot(&r->other[key >> 16], cur, prev, key);
+		r->would_drop |= cur->ports[key].would_drop_packets != 0;
+	}
+	r->would_drop |= cur->monitor;
 
 	for (i = 0; i < XR_CLASS_MAX; i++) {
 		struct xr_stats_row *row = &r->classes[i];
@@ -332,6 +378,8 @@ int xr_stats_report_build(const struct xr_stats_snap *cur,
 		row->service = xr_stats_class_title((unsigned int)i);
 		row->feature = "";
 		row->total = cur->classes[i];
+		row->since = cur->counters_since;
+		r->would_drop |= row->total.would_drop_packets != 0;
 		if (prev)
 			xr_stats_counters_delta(&prev->classes[i],
 						&cur->classes[i], &row->delta);
@@ -374,6 +422,7 @@ void xr_stats_report_free(struct xr_stats_report *r)
 	free(r->rules);
 	free(r->top);
 	free(r->ports);
-	r->rules = r->top = r->ports = NULL;
-	r->nrules = r->ntop = r->nports = 0;
+	free(r->removed);
+	r->rules = r->top = r->ports = r->removed = NULL;
+	r->nrules = r->ntop = r->nports = r->nremoved = 0;
 }

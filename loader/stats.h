@@ -27,6 +27,11 @@ struct xr_stats_snap {
 	struct xr_counters classes[XR_CLASS_MAX];
 	struct xr_counters *ports; /* XR_STAT_KEYS slots, owned */
 	double mono;		   /* CLOCK_MONOTONIC seconds when read */
+	bool monitor;		   /* the active generation's mode */
+	__u64 counters_since; /* unix seconds: ports and classes count since */
+	struct xr_rule_stats *ledger; /* policy.nrules rows, owned; NULL: none */
+	struct xr_rule_stats *removed; /* rules a reload removed, owned */
+	size_t nremoved;
 };
 
 /* Allocate the port slots (4 MiB) and NRULES rule rows; zeroed. */
@@ -52,6 +57,8 @@ struct xr_stats_row {
 	__u16 last_port;
 	struct xr_counters total;
 	struct xr_counters delta;
+	__u64 since; /* unix seconds: when total began */
+	__u64 removed_at; /* removed rules: when a reload removed it */
 };
 
 struct xr_stats_report {
@@ -66,6 +73,9 @@ struct xr_stats_report {
 	struct xr_stats_row
 		*ports; /* ports with traffic, by protocol and port */
 	size_t nports;
+	struct xr_stats_row *removed; /* rules removed since the last stats */
+	size_t nremoved;
+	bool would_drop; /* monitor mode, or would-drops counted: show them */
 };
 
 /*

@@ -10,9 +10,15 @@
 /*
  * One object per interface:
  * {"interface","profile","digest" (16 hex digits),"features","loaded_at"
- *  (unix seconds),"interval_seconds" (--watch after the first refresh),
+ *  (unix seconds),"mode" ("enforce" or "monitor"),"counting_since" (unix
+ *  seconds: ports and classes count since then),"interval_seconds"
+ *  (--watch after the first refresh),
  *  "rules":[{"service","feature","protocol","first_port","last_port",
- *            "passed":{"packets","bytes"},"dropped":{"packets","bytes"}}],
+ *            "counting_since" (this rule's counts, carried across reloads),
+ *            "passed":{"packets","bytes"},"dropped":{"packets","bytes"},
+ *            "would_drop":{"packets","bytes"}}],
+ *  "removed_rules":[{the keys of a rule, "removed_at"}]: the rules reloads
+ *            removed since the last stats, with their final counts (once),
  *  "other_ports":{"tcp":{"passed","dropped"},"udp":{...}},
  *  "classes":{"non_ip":{"passed","dropped"},"icmp","fragment","other_ip",
  *             "malformed","reply"},
@@ -47,6 +53,8 @@ static void json_counters(struct json *j, const struct xr_stats_row *row,
 
 	json_pair(j, "passed", row->total.pass_packets, row->total.pass_bytes);
 	json_pair(j, "dropped", row->total.drop_packets, row->total.drop_bytes);
+	json_pair(j, "would_drop", row->total.would_drop_packets,
+		  row->total.would_drop_bytes);
 	if (interval > 0) {
 		xr_stats_rate(&row->delta, interval, &rt);
 		json_object_start(j, "rate");
@@ -73,6 +81,22 @@ static void json_features(struct json *j, const char *f)
 	json_array_end(j);
 }
 
+static void json_rule(struct json *j, const struct xr_stats_row *row,
+		      double interval)
+{
+	json_object_start(j, NULL);
+	json_string(j, "service", row->service);
+	json_string(j, "feature", row->feature);
+	json_string(j, "protocol", xr_stats_proto_name(row->proto));
+	json_uint(j, "first_port", row->first_port);
+	json_uint(j, "last_port", row->last_port);
+	json_uint(j, "counting_since", row->since);
+	if (row->removed_at)
+		json_uint(j, "removed_at", row->removed_at);
+	json_counters(j, row, interval);
+	json_object_end(j);
+}
+
 void xr_stats_print_json(struct json *j, const struct xr_stats_report *r,
 			 const struct xr_stats_opts *o)
 {
@@ -88,22 +112,18 @@ void xr_stats_print_json(struct json *j, const struct xr_stats_report *r,
 	json_string(j, "digest", digest);
 	json_features(j, mp->features);
 	json_uint(j, "loaded_at", mp->loaded_at);
+	json_string(j, "mode", r->snap->monitor ? "monitor" : "enforce");
+	json_uint(j, "counting_since", r->snap->counters_since);
 	if (r->interval > 0)
 		json_double(j, "interval_seconds", r->interval);
 
 	json_array_start(j, "rules");
-	for (i = 0; i < r->nrules; i++) {
-		const struct xr_stats_row *row = &r->rules[i];
-
-		json_object_start(j, NULL);
-		json_string(j, "service", row->service);
-		json_string(j, "feature", row->feature);
-		json_string(j, "protocol", xr_stats_proto_name(row->proto));
-		json_uint(j, "first_port", row->first_port);
-		json_uint(j, "last_port", row->last_port);
-		json_counters(j, row, r->interval);
-		json_object_end(j);
-	}
+	for (i = 0; i < r->nrules; i++)
+		json_rule(j, &r->rules[i], r->interval);
+	json_array_end(j);
+	json_array_start(j, "removed_rules");
+	for (i = 0; i < r->nremoved; i++)
+		json_rule(j, &r->removed[i], 0);
 	json_array_end(j);
 
 	json_object_start(j, "other_ports");

@@ -20,17 +20,18 @@
  * traffic (no per-port series: a scan would make 131072 of them):
  *   xdp_reflector_packets_total / _bytes_total        counter
  *       {interface,service,protocol,port,verdict}
- *       2 per rule (pass, drop) + 2 per protocol for the ports no rule
- *       covers (service="", port="other")
+ *       3 per rule (pass, drop, would_drop) + 3 per protocol for the
+ *       ports no rule covers (service="", port="other")
  *   xdp_reflector_class_packets_total / _bytes_total  counter
- *       {interface,class,verdict}: 6 classes x 2
+ *       {interface,class,verdict}: 7 classes x 3
  *   xdp_reflector_top_dropped_packets / _bytes        gauge
  *       {interface,protocol,port}: at most --top (default 10). A gauge:
  *       which ports are in the top changes from scrape to scrape.
- *   xdp_reflector_policy_info{interface,profile,digest} 1           gauge
+ *   xdp_reflector_policy_info{interface,profile,digest,mode} 1      gauge
+ *   xdp_reflector_counters_since_timestamp_seconds{interface}       gauge
  *   xdp_reflector_policy_loaded_timestamp_seconds{interface}        gauge
- * A rule's counter is the sum of its ports' counters, which are monotonic
- * and survive reloads; a rule whose range changes is a new series.
+ * A rule's counter follows the rule (service, protocol, ports) across
+ * reloads (ledger.h); a rule whose range or name changes is a new series.
  */
 void xr_stats_prom_escape(FILE *f, const char *v)
 {
@@ -68,10 +69,15 @@ static void prom_label(FILE *f, const char *key, const char *v)
 	fputc('"', f);
 }
 
+/* Verdict V: 0 pass, 1 drop, 2 would_drop (monitor mode). */
+static const char *const verdicts[] = { "pass", "drop", "would_drop" };
+
 static unsigned long long counter_of(const struct xr_counters *c, bool bytes,
-				     bool drop)
+				     int v)
 {
-	if (drop)
+	if (v == 2)
+		return bytes ? c->would_drop_bytes : c->would_drop_packets;
+	if (v == 1)
 		return bytes ? c->drop_bytes : c->drop_packets;
 	return bytes ? c->pass_bytes : c->pass_packets;
 }
@@ -101,12 +107,12 @@ static void prom_port_series(FILE *f, const char *name,
 {
 	int v;
 
-	for (v = 0; v < 2; v++) {
+	for (v = 0; v < 3; v++) {
 		prom_open(f, name, r);
 		prom_label(f, "service", row->service);
 		prom_label(f, "protocol", xr_stats_proto_name(row->proto));
 		prom_label(f, "port", port);
-		prom_label(f, "verdict", v ? "drop" : "pass");
+		prom_label(f, "verdict", verdicts[v]);
 		fprintf(f, "} %llu\n", counter_of(&row->total, bytes, v));
 	}
 }
@@ -189,11 +195,11 @@ static void prom_classes(FILE *f, const struct xr_stats_report *r, size_t n,
 		for (i = 0; i < XR_CLASS_MAX; i++) {
 			const struct xr_counters *c = &r[k].classes[i].total;
 
-			for (v = 0; v < 2; v++) {
+			for (v = 0; v < 3; v++) {
 				prom_open(f, name, &r[k]);
 				prom_label(f, "class",
 					   xr_stats_class_key((unsigned int)i));
-				prom_label(f, "verdict", v ? "drop" : "pass");
+				prom_label(f, "verdict", verdicts[v]);
 				fprintf(f, "} %llu\n", counter_of(c, bytes, v));
 			}
 		}
@@ -218,7 +224,7 @@ static void prom_top(FILE *f, const struct xr_stats_report *r, size_t n,
 						       t->last_port, port,
 						       sizeof(port)));
 			fprintf(f, "} %llu\n",
-				counter_of(&t->total, bytes, true));
+				counter_of(&t->total, bytes, 1));
 		}
 }
 
@@ -236,14 +242,26 @@ void xr_stats_print_prometheus(FILE *f, const struct xr_stats_report *r,
 	prom_top(f, r, n, true);
 
 	prom_head(f, "xdp_reflector_policy_info", "gauge",
-		  "The policy in force: its profile and digest.");
+		  "The policy in force: its profile, digest and mode (enforce, "
+		  "or monitor: nothing dropped, verdict=\"would_drop\" counted).");
 	for (k = 0; k < n; k++) {
 		snprintf(digest, sizeof(digest), "%016llx",
 			 (unsigned long long)r[k].snap->policy.digest);
 		prom_open(f, "xdp_reflector_policy_info", &r[k]);
 		prom_label(f, "profile", r[k].snap->policy.profile);
 		prom_label(f, "digest", digest);
+		prom_label(f, "mode", r[k].snap->monitor ? "monitor" : "enforce");
 		fputs("} 1\n", f);
+	}
+	prom_head(f, "xdp_reflector_counters_since_timestamp_seconds", "gauge",
+		  "Since when the counters count (the load, or stats --reset), "
+		  "in seconds since the epoch; a rule's counts follow it "
+		  "across reloads.");
+	for (k = 0; k < n; k++) {
+		prom_open(f, "xdp_reflector_counters_since_timestamp_seconds",
+			  &r[k]);
+		fprintf(f, "} %llu\n",
+			(unsigned long long)r[k].snap->counters_since);
 	}
 	prom_head(f, "xdp_reflector_policy_loaded_timestamp_seconds", "gauge",
 		  "When the policy in force was loaded, in seconds since the "

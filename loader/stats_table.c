@@ -80,12 +80,17 @@ static void iso_time(__u64 t, char *buf, size_t len)
 }
 
 /* The counter columns; PASS with the passed half, DROP with the dropped. */
+/* Would-drop columns: shown in monitor mode or once any was counted. */
+static bool show_would;
+
 static void cells_head(FILE *f, bool pass, bool drop, bool rates)
 {
 	if (pass)
 		fprintf(f, " %9s %10s", "PASS PKTS", "PASS BYTES");
 	if (drop)
 		fprintf(f, " %9s %10s", "DROP PKTS", "DROP BYTES");
+	if (drop && show_would)
+		fprintf(f, " %9s %10s", "WOULD PKT", "WOULD BYTE");
 	if (rates && pass)
 		fprintf(f, " %10s %10s", "PASS PKT/S", "PASS BIT/S");
 	if (rates && drop)
@@ -111,6 +116,14 @@ static void cells(FILE *f, const struct xr_stats_row *row, double interval,
 					     sizeof(a)),
 			xr_stats_human_bytes((double)row->total.drop_bytes, b,
 					     sizeof(b)));
+	if (drop && show_would)
+		fprintf(f, " %9s %10s",
+			xr_stats_human_count(
+				(double)row->total.would_drop_packets, a,
+				sizeof(a)),
+			xr_stats_human_bytes(
+				(double)row->total.would_drop_bytes, b,
+				sizeof(b)));
 	if (interval > 0) {
 		xr_stats_rate(&row->delta, interval, &rt);
 		if (pass)
@@ -151,6 +164,32 @@ static void port_row(FILE *f, const struct xr_stats_row *row, int w,
 	cells(f, row, interval, true, true);
 }
 
+/*
+ * When each rule began to count (and a removed one stopped), below its
+ * table; rules counting since SKIP (the counters' own start) go unsaid.
+ */
+static void since_rows(FILE *f, const struct xr_stats_row *rows, size_t n,
+		       int w, const char *what, __u64 skip)
+{
+	char from[32], to[32], ports[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rows[i].since == skip)
+			continue;
+		iso_time(rows[i].since, from, sizeof(from));
+		iso_time(rows[i].removed_at, to, sizeof(to));
+		fprintf(f, "  %-*.*s %-5s %-11s %s %s%s%s\n", w, w,
+			rows[i].service[0] ? rows[i].service : "-",
+			xr_stats_proto_name(rows[i].proto),
+			xr_stats_port_label(rows[i].first_port,
+					    rows[i].last_port, ports,
+					    sizeof(ports)),
+			what, from, rows[i].removed_at ? " to " : "",
+			rows[i].removed_at ? to : "");
+	}
+}
+
 void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 			  const struct xr_stats_opts *o)
 {
@@ -162,10 +201,14 @@ void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 	int w;
 	size_t i;
 
+	show_would = r->would_drop;
 	iso_time(mp->loaded_at, when, sizeof(when));
-	fprintf(f, "%s: profile %s, digest %016llx, %u rules, loaded %s",
+	fprintf(f, "%s: profile %s, digest %016llx, %u rules, loaded %s, mode %s",
 		r->snap->iface, mp->profile[0] ? mp->profile : "-",
-		(unsigned long long)mp->digest, mp->nrules, when);
+		(unsigned long long)mp->digest, mp->nrules, when,
+		r->snap->monitor ? "monitor (nothing is dropped)" : "enforce");
+	iso_time(r->snap->counters_since, when, sizeof(when));
+	fprintf(f, "\ncounters since %s", when);
 	if (rates)
 		fprintf(f, ", rates over %.1f s", r->interval);
 	fputs("\n\n", f);
@@ -178,6 +221,18 @@ void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 		port_row(f, &rows[i], w, rows[i].service, r->interval);
 	if (o->ports && !nrows)
 		fprintf(f, "(no port has seen traffic)\n");
+	if (!o->ports)
+		since_rows(f, r->rules, r->nrules, w, "counting since",
+			   r->snap->counters_since);
+	if (r->nremoved) {
+		fprintf(f, "\n%-*s %-5s %-11s", w, "REMOVED RULE", "PROTO",
+			"PORTS");
+		cells_head(f, true, true, false);
+		for (i = 0; i < r->nremoved; i++)
+			port_row(f, &r->removed[i], w, r->removed[i].service,
+				 0);
+		since_rows(f, r->removed, r->nremoved, w, "counted from", 0);
+	}
 	if (!o->ports)
 		for (i = 0; i < XR_PROTOS; i++) {
 			fprintf(f, "%-*s %-5s %-11s", w, "(other ports)",

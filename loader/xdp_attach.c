@@ -118,17 +118,25 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	m.rules = bpf_map__fd(skel->maps.xr_rules);
 	m.meta = bpf_map__fd(skel->maps.xr_meta);
 	m.flows = bpf_map__fd(skel->maps.xr_flows);
+	m.capture = bpf_map__fd(skel->maps.xr_capture);
+	m.capture_rb = bpf_map__fd(skel->maps.xr_capture_rb);
+	m.rule_stats = bpf_map__fd(skel->maps.xr_rule_stats);
 	m.flow_ports = m.ports; /* the same global, pinned under both names */
 
 	meta.mode = (__u32)mode;
 	meta.ifindex = (__u32)ifindex;
 	meta.attached_at = (__u64)time(NULL);
+	meta.counters_since = meta.attached_at;
 	if (bpf_map_update_elem(m.meta, &zero, &meta, BPF_ANY) ||
 	    bpf_map_update_elem(m.config, &zero, &cfg, BPF_ANY)) {
 		err = -errno;
 		goto out_skel;
 	}
 	err = xr_dp_write_generation(&m, 0, policy);
+	if (!err)
+		err = xr_dp_ledger_start(&m, 0, policy);
+	if (!err) /* active_gen takes generation 0's mode */
+		err = xr_dp_set_active(&m, 0);
 	if (err) {
 		fprintf(stderr, "error: cannot write the policy into the maps: %s\n",
 			strerror(-err));

@@ -792,6 +792,7 @@ struct row {
 	struct tweak tweak;
 	int verdict; /* XDP_PASS or XDP_DROP */
 	struct counter_id counter;
+	__u8 would_drop; /* counted as a would-drop (monitor mode) */
 };
 
 #define TCP4(port) .family = 4, .l4 = IPPROTO_TCP, .dport = (port)
@@ -1431,6 +1432,57 @@ static const struct row rows[] = {
 	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
 
 	/*
+	 * Monitor mode (XR_GEN_MONITOR in active_gen): what enforce mode
+	 * drops passes and is counted as a would-drop on the same slot; what
+	 * it passes is counted as before.
+	 */
+#define MON XR_GEN_MONITOR
+	{ .name = "monitor: tcp 443 allowed passes, counted as passed",
+	  .pkt = { TCP4(443) }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "monitor: tcp 5432 closed passes, counted as would-drop",
+	  .pkt = { TCP4(5432) }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 5432), .would_drop = 1 },
+	{ .name = "monitor: udp6 6379 closed passes, counted as would-drop",
+	  .pkt = { UDP6(6379) }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 6379), .would_drop = 1 },
+	{ .name = "monitor: tcp 8888 from another source passes as would-drop",
+	  .pkt = { TCP4(8888), .src = "198.51.100.7" }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8888), .would_drop = 1 },
+	{ .name = "monitor: closed udp 6379 behind two VLAN tags (full parse) passes as would-drop",
+	  .pkt = { UDP4(6379), .vlans = 2 }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 6379), .would_drop = 1 },
+	{ .name = "monitor: malformed (IPv4 IHL 4) passes as would-drop",
+	  .pkt = { TCP4(443), .mangle = ihl_4 }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = CLASS(MALFORMED), .would_drop = 1 },
+	{ .name = "monitor: ICMP timestamp (informational) passes as would-drop",
+	  .pkt = { ICMP4(13, 0) }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP), .would_drop = 1 },
+	{ .name = "monitor gen 1: echo request the profile drops passes as would-drop",
+	  .pkt = { ICMP4(ICMP_ECHO, 0) }, .tweak = { .active_gen = 1 | MON },
+	  .verdict = XDP_PASS, .counter = CLASS(ICMP), .would_drop = 1 },
+	{ .name = "monitor gen 1: tcp 443 (not in gen 1) passes as would-drop",
+	  .pkt = { TCP4(443) }, .tweak = { .active_gen = 1 | MON },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443), .would_drop = 1 },
+	{ .name = "monitor: non-IP passes as before",
+	  .pkt = { .ethertype = ETH_P_ARP_ }, .tweak = { .active_gen = MON },
+	  .verdict = XDP_PASS, .counter = CLASS(NON_IP) },
+	/* Enforce mode with a capture on: verdicts and counters unchanged. */
+	{ .name = "capture on, enforce: tcp 5432 still dropped and counted as a drop",
+	  .pkt = { TCP4(5432) }, .tweak = { .active_gen = XR_GEN_CAPTURE },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
+	{ .name = "capture on, enforce: malformed still dropped",
+	  .pkt = { TCP4(443), .mangle = ihl_4 }, .tweak = { .active_gen = XR_GEN_CAPTURE },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "capture on, enforce: tcp 443 allowed still passes",
+	  .pkt = { TCP4(443) }, .tweak = { .active_gen = XR_GEN_CAPTURE },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "capture on, monitor: tcp 5432 passes as would-drop",
+	  .pkt = { TCP4(5432) }, .tweak = { .active_gen = XR_GEN_CAPTURE | MON },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 5432), .would_drop = 1 },
+#undef MON
+
+	/*
 	 * Contract rows the program currently gets wrong (bugs reported, not
 	 * weakened): each states what include/xdp_reflector.h promises.
 	 */
@@ -1577,6 +1629,8 @@ static void add(struct xr_counters *sum, const struct xr_counters *c)
 	sum->pass_bytes += c->pass_bytes;
 	sum->drop_packets += c->drop_packets;
 	sum->drop_bytes += c->drop_bytes;
+	sum->would_drop_packets += c->would_drop_packets;
+	sum->would_drop_bytes += c->would_drop_bytes;
 }
 
 static int read_port_stats(struct xr_counters *out)
@@ -1870,17 +1924,20 @@ static const char *const class_names[XR_CLASS_MAX] = {
 	"non_ip", "icmp", "fragment", "other_ip", "malformed", "reply", "dhcp",
 };
 
-static const char *const field_names[4] = {
+static const char *const field_names[6] = {
 	"pass_packets", "pass_bytes", "drop_packets", "drop_bytes",
+	"would_drop_packets", "would_drop_bytes",
 };
 
-/* The four fields of a counter slot as an array, in field_names order. */
-static void fields(const struct xr_counters *c, __u64 out[4])
+/* The fields of a counter slot as an array, in field_names order. */
+static void fields(const struct xr_counters *c, __u64 out[6])
 {
 	out[0] = c->pass_packets;
 	out[1] = c->pass_bytes;
 	out[2] = c->drop_packets;
 	out[3] = c->drop_bytes;
+	out[4] = c->would_drop_packets;
+	out[5] = c->would_drop_bytes;
 }
 
 /* Compare one slot's movement with the expectation; 0 if as expected. */
@@ -1888,18 +1945,18 @@ static int check_slot(const struct row *r, const char *slot,
 		      const struct xr_counters *b, const struct xr_counters *a,
 		      int expected, size_t len)
 {
-	__u64 fb[4], fa[4], want[4] = { 0 };
+	__u64 fb[6], fa[6], want[6] = { 0 };
 	int i, bad = 0;
 
 	if (expected) {
-		int base = r->verdict == XDP_PASS ? 0 : 2;
+		int base = r->would_drop ? 4 : r->verdict == XDP_PASS ? 0 : 2;
 
 		want[base] = 1;
 		want[base + 1] = len;
 	}
 	fields(b, fb);
 	fields(a, fa);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		if (fa[i] - fb[i] == want[i])
 			continue;
 		print_error("%s: %s %s moved by %llu, want %llu\n", r->name,
@@ -2131,6 +2188,173 @@ static void inbound_teardown_keeps_flow(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * Drop capture (bpf/drop.h): what reaches the ring, and what does not.
+ */
+struct ring_seen {
+	int n;
+	struct xr_capture_rec rec[8];
+};
+
+static int on_capture(void *ctx, void *data, size_t size)
+{
+	struct ring_seen *seen = ctx;
+
+	if (seen->n < 8 && size >= sizeof(struct xr_capture_rec))
+		memcpy(&seen->rec[seen->n], data, sizeof(seen->rec[0]));
+	seen->n++;
+	return 0;
+}
+
+/* Run SPEC with active_gen FLAGS and capture settings CFG; what the ring got. */
+static __u32 capture_run(const struct pkt_spec *spec, __u32 flags,
+			 const struct xr_capture_cfg *cfg,
+			 struct ring_seen *seen, struct frame *f)
+{
+	struct xr_config conf = policy_config;
+	struct ring_buffer *rb;
+	__u32 zero = 0;
+
+	conf.active_gen = flags;
+	if (bpf_map_update_elem(config_fd, &zero, &conf, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.xr_capture), &zero, cfg,
+				BPF_ANY))
+		fail_msg("writing xr_config, xr_capture: %s", strerror(errno));
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.xr_capture_rb),
+			      on_capture, seen, NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb); /* earlier tests' records, if any */
+	memset(seen, 0, sizeof(*seen));
+	build(spec, f);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b,
+		    .data_size_in = f->len, .repeat = 1);
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return opts.retval;
+}
+
+static int count_record(void *ctx, void *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	++*(long *)ctx;
+	return 0;
+}
+
+/*
+ * More drops than the ring holds (no reader while they come): every one
+ * is either in the ring or counted in ring_full, and the verdict stands.
+ */
+static void capture_ring_full(void)
+{
+	static const struct pkt_spec closed = { TCP4(5432) };
+	struct xr_capture_cfg cfg = { .snaplen = XR_CAPTURE_SNAP_MAX };
+	const __u32 runs = 2 * XR_CAPTURE_RING_BYTES / sizeof(struct xr_capture_rec);
+	struct xr_config conf = policy_config;
+	struct ring_buffer *rb;
+	struct frame f;
+	long in_ring = 0;
+	__u32 zero = 0;
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.xr_capture_rb),
+			      count_record, &in_ring, NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	in_ring = 0;
+	conf.active_gen = XR_GEN_CAPTURE;
+	assert_int_equal(bpf_map_update_elem(config_fd, &zero, &conf, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xr_capture),
+					     &zero, &cfg, BPF_ANY), 0);
+	build(&closed, &f);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b,
+		    .data_size_in = f.len, .repeat = runs);
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+	assert_int_equal(opts.retval, XDP_DROP);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.xr_capture),
+					     &zero, &cfg), 0);
+	if (!cfg.ring_full || in_ring + (long)cfg.ring_full != (long)runs)
+		fail_msg("ring full: %ld copies in the ring + %llu counted lost, want %u in all, some lost",
+			 in_ring, (unsigned long long)cfg.ring_full, runs);
+}
+
+static void capture_copies_drops(void **state)
+{
+	static const struct pkt_spec closed = { TCP4(5432) };
+	static const struct pkt_spec open = { TCP4(443) };
+	static const struct pkt_spec udp40000 = { UDP4(40000) };
+	static const struct pkt_spec bad = { TCP4(443), .mangle = ihl_4 };
+	struct xr_capture_cfg all = { .snaplen = XR_CAPTURE_SNAP_MAX };
+	struct xr_capture_cfg snap = { .snaplen = 20 };
+	struct xr_capture_cfg port = {
+		.snaplen = XR_CAPTURE_SNAP_MAX, .nranges = 1,
+		.ranges = { { .proto = XR_PROTO_UDP, .first_port = 40000,
+			      .last_port = 40000 } },
+	};
+	struct ring_seen seen;
+	struct frame f;
+	__u32 v;
+
+	(void)state;
+	v = capture_run(&closed, XR_GEN_CAPTURE, &all, &seen, &f);
+	assert_int_equal(v, XDP_DROP);
+	if (seen.n != 1)
+		fail_msg("a drop with the capture on: %d records, want 1", seen.n);
+	assert_int_equal(seen.rec[0].key, xr_stat_key(XR_PROTO_TCP, 5432));
+	assert_int_equal(seen.rec[0].is_class, 0);
+	assert_int_equal(seen.rec[0].monitor, 0);
+	assert_int_equal(seen.rec[0].wire_len, f.len);
+	assert_int_equal(seen.rec[0].caplen, f.len);
+	if (memcmp(seen.rec[0].data, f.b, f.len))
+		fail_msg("the copy differs from the frame");
+
+	v = capture_run(&open, XR_GEN_CAPTURE, &all, &seen, &f);
+	assert_int_equal(v, XDP_PASS);
+	if (seen.n)
+		fail_msg("a passed packet was copied (%d records)", seen.n);
+
+	v = capture_run(&closed, 0, &all, &seen, &f);
+	assert_int_equal(v, XDP_DROP);
+	if (seen.n)
+		fail_msg("a drop with the capture off was copied (%d records)",
+			 seen.n);
+
+	v = capture_run(&closed, XR_GEN_CAPTURE, &snap, &seen, &f);
+	if (seen.n != 1 || seen.rec[0].caplen != 20 ||
+	    seen.rec[0].wire_len != f.len || memcmp(seen.rec[0].data, f.b, 20))
+		fail_msg("snaplen 20: %d records, caplen %u of %u, want 1, 20 of %zu",
+			 seen.n, seen.rec[0].caplen, seen.rec[0].wire_len, f.len);
+
+	v = capture_run(&bad, XR_GEN_CAPTURE, &all, &seen, &f);
+	assert_int_equal(v, XDP_DROP);
+	if (seen.n != 1 || !seen.rec[0].is_class ||
+	    seen.rec[0].key != XR_CLASS_MALFORMED)
+		fail_msg("a malformed drop: %d records (class %u), want 1 malformed",
+			 seen.n, seen.rec[0].key);
+
+	v = capture_run(&closed, XR_GEN_CAPTURE, &port, &seen, &f);
+	if (seen.n)
+		fail_msg("--port 40000/udp copied a drop to 5432/tcp");
+	v = capture_run(&bad, XR_GEN_CAPTURE, &port, &seen, &f);
+	if (seen.n)
+		fail_msg("--port 40000/udp copied a malformed packet");
+	v = capture_run(&udp40000, XR_GEN_CAPTURE, &port, &seen, &f);
+	if (seen.n != 1)
+		fail_msg("--port 40000/udp: %d records of a drop to it, want 1",
+			 seen.n);
+
+	v = capture_run(&closed, XR_GEN_CAPTURE | XR_GEN_MONITOR, &all, &seen,
+			&f);
+	assert_int_equal(v, XDP_PASS);
+	if (seen.n != 1 || !seen.rec[0].monitor)
+		fail_msg("monitor: %d records of a would-drop, want 1 marked monitor",
+			 seen.n);
+	capture_ring_full();
+	capture_run(&open, 0, &all, &seen, &f); /* flag off for what follows */
+}
+
 /* Every row's frame into a pcap file, in row order, to inspect with tcpdump. */
 static int write_pcap(const char *path)
 {
@@ -2175,7 +2399,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	tests = calloc(N_ROWS + N_EGRESS_ROWS + 1, sizeof(*tests));
+	tests = calloc(N_ROWS + N_EGRESS_ROWS + 2, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < N_ROWS; i++) {
@@ -2191,8 +2415,11 @@ int main(int argc, char **argv)
 	tests[N_ROWS + N_EGRESS_ROWS].name =
 		"ingress: an inbound RST or FIN does not shorten the host's flow";
 	tests[N_ROWS + N_EGRESS_ROWS].test_func = inbound_teardown_keeps_flow;
+	tests[N_ROWS + N_EGRESS_ROWS + 1].name =
+		"capture: drops (and would-drops) copied, snaplen and --port obeyed, nothing else, a full ring counted";
+	tests[N_ROWS + N_EGRESS_ROWS + 1].test_func = capture_copies_drops;
 	ret = _cmocka_run_group_tests("fixtures", tests,
-				      N_ROWS + N_EGRESS_ROWS + 1, setup_program,
+				      N_ROWS + N_EGRESS_ROWS + 2, setup_program,
 				      teardown_program);
 	free(tests);
 	return ret;

@@ -23,7 +23,9 @@ obj=${1:-$root/build/bpf/xdp_reflector.bpf.o}
 prog=xdp_reflector
 # The calls the packet path may make. XR_XLATED_ALLOW adds names (space-
 # separated) for an experiment; a permanent change belongs here, with why.
-allowed_default="trie_lookup_elem bpf_xdp_get_buff_len bpf_ktime_get_ns"
+# The drop capture's copy (bpf/drop.h) runs only while a capture does.
+allowed_default="trie_lookup_elem bpf_xdp_get_buff_len bpf_ktime_get_ns
+	bpf_ringbuf_reserve bpf_ringbuf_submit bpf_ringbuf_discard bpf_xdp_load_bytes"
 # A hash lookup is a call by nature: allowed only into the map named here,
 # the flow table of the reply check (reached only by packets the port table
 # drops whose local port has a live flow, bpf/reply.h).

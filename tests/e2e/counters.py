@@ -5,7 +5,8 @@ oracle independent of `xdp-reflector stats`.
 
   counters.py PIN_DIR port tcp|udp PORT FIELD
   counters.py PIN_DIR class NAME FIELD
-FIELD is pass_packets, pass_bytes, drop_packets or drop_bytes. Prints the
+FIELD is pass_packets, pass_bytes, drop_packets, drop_bytes,
+would_drop_packets or would_drop_bytes (monitor mode). Prints the
 sum over CPUs.
 """
 import json

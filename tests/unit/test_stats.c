@@ -55,12 +55,12 @@ static void make_snap(struct xr_stats_snap *s, const char *iface)
 	set_rule(&s->rules[0], "HTTPS", XR_PROTO_TCP, 443, 443);
 	set_rule(&s->rules[1], "media", XR_PROTO_UDP, 44200, 44300);
 	set_rule(&s->rules[2], "SSH", XR_PROTO_TCP, 22, 22);
-	*slot(s, XR_PROTO_TCP, 443) = (struct xr_counters){3, 300, 0, 0};
-	*slot(s, XR_PROTO_UDP, 44200) = (struct xr_counters){10, 1000, 0, 0};
-	*slot(s, XR_PROTO_UDP, 44300) = (struct xr_counters){5, 500, 0, 0};
-	*slot(s, XR_PROTO_UDP, 44301) = (struct xr_counters){0, 0, 7, 700};
-	*slot(s, XR_PROTO_TCP, 6379) = (struct xr_counters){0, 0, 20, 1200};
-	s->classes[XR_CLASS_ICMP] = (struct xr_counters){2, 196, 0, 0};
+	*slot(s, XR_PROTO_TCP, 443) = (struct xr_counters){3, 300, 0, 0, 0, 0};
+	*slot(s, XR_PROTO_UDP, 44200) = (struct xr_counters){10, 1000, 0, 0, 0, 0};
+	*slot(s, XR_PROTO_UDP, 44300) = (struct xr_counters){5, 500, 0, 0, 0, 0};
+	*slot(s, XR_PROTO_UDP, 44301) = (struct xr_counters){0, 0, 7, 700, 0, 0};
+	*slot(s, XR_PROTO_TCP, 6379) = (struct xr_counters){0, 0, 20, 1200, 0, 0};
+	s->classes[XR_CLASS_ICMP] = (struct xr_counters){2, 196, 0, 0, 0, 0};
 	s->mono = 100.0;
 }
 
@@ -166,7 +166,7 @@ static void test_sum_range_one_protocol_inclusive(void **state)
 	(void)state;
 	make_snap(&s, "eth0");
 	*slot(&s, XR_PROTO_TCP, 44250) =
-		(struct xr_counters){100, 100, 100, 100};
+		(struct xr_counters){100, 100, 100, 100, 0, 0};
 	xr_stats_sum_range(s.ports, XR_PROTO_UDP, 44200, 44300, &sum);
 	assert_int_equal(sum.pass_packets, 15); /* both ends, not tcp 44250 */
 	assert_int_equal(sum.pass_bytes, 1500);
@@ -180,8 +180,8 @@ static void test_sum_range_one_protocol_inclusive(void **state)
 
 static void test_delta_and_reset(void **state)
 {
-	struct xr_counters then = {10, 1000, 5, 500}, now = {15, 1600, 5, 500};
-	struct xr_counters d, reset = {2, 200, 0, 0};
+	struct xr_counters then = {10, 1000, 5, 500, 0, 0}, now = {15, 1600, 5, 500, 0, 0};
+	struct xr_counters d, reset = {2, 200, 0, 0, 0, 0};
 
 	(void)state;
 	xr_stats_counters_delta(&then, &now, &d);
@@ -197,7 +197,7 @@ static void test_delta_and_reset(void **state)
 
 static void test_rates_packets_and_bits_per_second(void **state)
 {
-	struct xr_counters d = {100, 1000, 30, 3000};
+	struct xr_counters d = {100, 1000, 30, 3000, 0, 0};
 	struct xr_rate r;
 
 	(void)state;
@@ -222,8 +222,8 @@ static void test_top_dropped_order_and_ties(void **state)
 	make_snap(&s, "eth0");
 	/* Ties: udp 53 and tcp 53 drop 7 packets as udp 44301; more bytes
 	 * first. */
-	*slot(&s, XR_PROTO_UDP, 53) = (struct xr_counters){9, 9, 7, 800};
-	*slot(&s, XR_PROTO_TCP, 53) = (struct xr_counters){0, 0, 7, 700};
+	*slot(&s, XR_PROTO_UDP, 53) = (struct xr_counters){9, 9, 7, 800, 0, 0};
+	*slot(&s, XR_PROTO_TCP, 53) = (struct xr_counters){0, 0, 7, 700, 0, 0};
 	n = xr_stats_top_dropped(s.ports, 5, top);
 	assert_int_equal(n, 4); /* only ports with drops */
 	assert_int_equal(top[0].proto, XR_PROTO_TCP);
@@ -388,7 +388,7 @@ static void test_table_rows_and_rates(void **state)
 	CAPTURE(out, f, xr_stats_print_table(f, &r, &o));
 	assert_non_null(strstr(
 		out, "eth0: profile reflector-caddy, digest 0123456789abcdef, "
-		     "3 rules, loaded 2023-11-14T22:13:20Z\n"));
+		     "3 rules, loaded 2023-11-14T22:13:20Z, mode enforce\n"));
 	assert_int_equal(count_lines(out, "media "),
 			 1); /* the range, one row */
 	assert_non_null(strstr(out, "44200-44300"));
@@ -438,16 +438,20 @@ static void test_json_keys_and_numbers(void **state)
 		out,
 		"{\"interface\":\"eth0\",\"profile\":\"reflector-caddy\","
 		"\"digest\":\"0123456789abcdef\",\"features\":[\"livekit\","
-		"\"ssh\"],\"loaded_at\":1700000000,\"rules\":["));
+		"\"ssh\"],\"loaded_at\":1700000000,\"mode\":\"enforce\","
+		"\"counting_since\":0,\"rules\":["));
 	assert_non_null(
 		strstr(out, "{\"service\":\"media\",\"feature\":\"livekit\","
 			    "\"protocol\":\"udp\",\"first_port\":44200,\"last_"
-			    "port\":44300,\"passed\":{\"packets\":15,\"bytes\":"
-			    "1500},\"dropped\":{\"packets\":0,\"bytes\":0}}"));
+			    "port\":44300,\"counting_since\":0,\"passed\":{"
+			    "\"packets\":15,\"bytes\":1500},\"dropped\":{"
+			    "\"packets\":0,\"bytes\":0},\"would_drop\":{"
+			    "\"packets\":0,\"bytes\":0}}"));
 	assert_non_null(strstr(
 		out,
 		"\"other_ports\":{\"tcp\":{\"passed\":{\"packets\":0,\"bytes\":"
-		"0},\"dropped\":{\"packets\":20,\"bytes\":1200}},\"udp\":"));
+		"0},\"dropped\":{\"packets\":20,\"bytes\":1200},"
+		"\"would_drop\":{\"packets\":0,\"bytes\":0}},\"udp\":"));
 	assert_non_null(strstr(out, "\"classes\":{\"non_ip\":{"));
 	assert_non_null(strstr(
 		out, "\"icmp\":{\"passed\":{\"packets\":2,\"bytes\":196}"));
@@ -512,21 +516,22 @@ static void test_prometheus_shape_and_values(void **state)
 			    "\"eth0\",protocol=\"udp\",port=\"44301\"} 700\n"));
 	assert_non_null(strstr(
 		out, "xdp_reflector_policy_info{interface=\"eth0\",profile="
-		     "\"reflector-caddy\",digest=\"0123456789abcdef\"} 1\n"));
+		     "\"reflector-caddy\",digest=\"0123456789abcdef\","
+		     "mode=\"enforce\"} 1\n"));
 	assert_non_null(strstr(
 		out, "# TYPE xdp_reflector_policy_loaded_timestamp_seconds "
 		     "gauge\nxdp_reflector_policy_loaded_timestamp_seconds{"
 		     "interface=\"eth0\"} 1700000000\n"));
-	/* Bounded: 2 families x 2 verdicts x (3 rules + 2 other), 2 x 7 x 2
-	 * classes, 2 x 2 top ports, 2 policy series. */
+	/* Bounded: 2 families x 3 verdicts x (3 rules + 2 other), 2 x 7 x 3
+	 * classes, 2 x 2 top ports, 3 policy series. */
 	assert_int_equal(count_lines(out, "xdp_reflector_packets_total{") +
 				 count_lines(out, "xdp_reflector_bytes_total{"),
-			 20);
+			 30);
 	assert_int_equal(count_lines(out, "xdp_reflector_class_"),
-			 2 * XR_CLASS_MAX * 2);
+			 2 * XR_CLASS_MAX * 3);
 	assert_int_equal(count_lines(out, "xdp_reflector_top_dropped_"), 4);
-	assert_int_equal(count_lines(out, "# HELP "), 8);
-	assert_int_equal(count_lines(out, "# TYPE "), 8);
+	assert_int_equal(count_lines(out, "# HELP "), 9);
+	assert_int_equal(count_lines(out, "# TYPE "), 9);
 	assert_null(
 		strstr(out, "port=\"44200\"")); /* never a per-port series */
 	free(out);
@@ -547,7 +552,7 @@ static void test_prometheus_families_once_for_two_interfaces(void **state)
 	assert_int_equal(xr_stats_report_build(&s[0], NULL, &o, &r[0]), 0);
 	assert_int_equal(xr_stats_report_build(&s[1], NULL, &o, &r[1]), 0);
 	CAPTURE(out, f, xr_stats_print_prometheus(f, r, 2));
-	assert_int_equal(count_lines(out, "# HELP "), 8);
+	assert_int_equal(count_lines(out, "# HELP "), 9);
 	/* A family's series stay together: both interfaces before the next
 	 * HELP. */
 	a = strstr(out, "xdp_reflector_packets_total{interface=\"eth0\"");
@@ -583,7 +588,7 @@ static void test_prometheus_label_escaping_and_duplicates(void **state)
 	assert_int_equal(count_lines(out,
 				     "xdp_reflector_packets_total{interface="
 				     "\"eth0\",service=\"media\""),
-			 2);
+			 3);
 	assert_int_equal(count_lines(out, "xdp_reflector_top_dropped_packets{"),
 			 0);
 	free(out);
@@ -639,6 +644,80 @@ static void test_textfile_atomic_write(void **state)
 	xr_stats_snap_free(&s);
 }
 
+/*
+ * Monitor mode and counters per rule identity in every rendering: the
+ * media rule carried 100 passed packets from before a reload whose base
+ * was 10 (so 100 + 15 - 10), a removed rule is listed once with its
+ * counts, 6379's would-drops show.
+ */
+static void test_monitor_ledger_and_removed_rules(void **state)
+{
+	struct xr_stats_opts o = {.top = 0};
+	struct xr_stats_report r;
+	struct xr_stats_snap s;
+	struct json j;
+	char *out = NULL;
+
+	(void)state;
+	make_snap(&s, "eth0");
+	s.monitor = true;
+	s.counters_since = 1700000000;
+	slot(&s, XR_PROTO_TCP, 6379)->would_drop_packets = 4;
+	slot(&s, XR_PROTO_TCP, 6379)->would_drop_bytes = 240;
+	s.ledger = calloc(3, sizeof(*s.ledger));
+	s.removed = calloc(1, sizeof(*s.removed));
+	assert_non_null(s.ledger);
+	assert_non_null(s.removed);
+	s.ledger[0].since = s.ledger[2].since = 1700000000;
+	s.ledger[1].since = 1600000000;
+	s.ledger[1].carried.pass_packets = 100;
+	s.ledger[1].base.pass_packets = 10;
+	s.nremoved = 1;
+	set_rule(&s.removed[0].info, "gone", XR_PROTO_UDP, 5000, 5000);
+	s.removed[0].carried.pass_packets = 42;
+	s.removed[0].since = 1600000000;
+	s.removed[0].removed_at = 1700000000;
+	assert_int_equal(xr_stats_report_build(&s, NULL, &o, &r), 0);
+	assert_int_equal(r.rules[1].total.pass_packets, 105);
+	assert_int_equal(r.rules[1].since, 1600000000);
+	assert_int_equal(r.nremoved, 1);
+	assert_true(r.would_drop);
+
+	CAPTURE(out, f, xr_stats_print_table(f, &r, &o));
+	assert_non_null(strstr(out, "mode monitor (nothing is dropped)"));
+	assert_non_null(strstr(out, "WOULD PKT"));
+	assert_int_equal(count_lines(out, "REMOVED RULE "), 1);
+	assert_int_equal(count_lines(out, "  media "), 1); /* its since */
+	assert_int_equal(count_lines(out, "  HTTPS "), 0); /* since the start */
+	free(out);
+
+	CAPTURE(out, f, {
+		json_init(&j, f);
+		xr_stats_print_json(&j, &r, &o);
+		json_finish(&j);
+	});
+	assert_non_null(strstr(out, "\"mode\":\"monitor\""));
+	assert_non_null(strstr(out, "\"removed_rules\":[{\"service\":\"gone\""));
+	assert_non_null(strstr(out, "\"counting_since\":1600000000,"
+				    "\"removed_at\":1700000000,\"passed\":{"
+				    "\"packets\":42,"));
+	assert_non_null(strstr(out, "\"would_drop\":{\"packets\":4,\"bytes\":240}"));
+	free(out);
+
+	CAPTURE(out, f, xr_stats_print_prometheus(f, &r, 1));
+	assert_non_null(strstr(out, "mode=\"monitor\"} 1\n"));
+	assert_non_null(strstr(out, "xdp_reflector_packets_total{interface="
+				    "\"eth0\",service=\"\",protocol=\"tcp\","
+				    "port=\"other\",verdict=\"would_drop\"} 4\n"));
+	assert_non_null(strstr(out, "xdp_reflector_packets_total{interface="
+				    "\"eth0\",service=\"media\",protocol="
+				    "\"udp\",port=\"44200-44300\",verdict="
+				    "\"pass\"} 105\n"));
+	free(out);
+	xr_stats_report_free(&r);
+	xr_stats_snap_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +739,7 @@ int main(void)
 			test_prometheus_families_once_for_two_interfaces),
 		cmocka_unit_test(test_prometheus_label_escaping_and_duplicates),
 		cmocka_unit_test(test_textfile_atomic_write),
+		cmocka_unit_test(test_monitor_ledger_and_removed_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
