@@ -66,6 +66,7 @@
 
 #include "bench.h"
 #include "addr.h"
+#include "policy.h"
 #include "xdp_reflector.h"
 #include "parse.h" /* XR_ETH_P_8021Q, XR_ETH_P_8021AD, XR_IPPROTO_* */
 #include "xdp_empty.skel.h"
@@ -372,37 +373,21 @@ static int spread_sources(int family, int n, struct xr_cidr *out)
 	return 0;
 }
 
-/* RULE's sources in generation 0, both families, as the loader writes them. */
-static int write_sources(struct xdp_reflector_bpf *skel, __u32 rule, int n)
+/* RULE's sources, both families, into SRC as the loader compiles them. */
+static int add_sources(struct xr_policy_sources *src, __u32 rule, int n)
 {
-	static struct xr_cidr list[2][2000];
-	int fam, i;
+	static struct xr_cidr list[2 * 2000];
 
-	if (n > 2000)
+	if (n > 2000 || spread_sources(AF_INET, n, list) ||
+	    spread_sources(AF_INET6, n, list + n))
 		return -EINVAL;
-	for (fam = 0; fam < 2; fam++) {
-		if (spread_sources(fam ? AF_INET6 : AF_INET, n, list[fam]))
-			return -EINVAL;
-		for (i = 0; i < n; i++) {
-			const struct xr_cidr *c = &list[fam][i];
-			struct xr_source_key key = { .set = xr_source_set(0, rule) };
-			unsigned int plen;
-			__u8 member = 1;
-
-			xr_addr_to_v6(c->family, c->addr, c->prefixlen, key.addr,
-				      &plen);
-			key.prefixlen = XR_SOURCE_SET_BITS + plen;
-			if (bpf_map_update_elem(bpf_map__fd(skel->maps.xr_sources),
-						&key, &member, BPF_ANY))
-				return -errno;
-		}
-	}
-	return 0;
+	return xr_sources_add(src, rule, list, 2 * (size_t)n);
 }
 
 static int load_reflector(struct bench_program *g)
 {
 	struct xdp_reflector_bpf *skel = xdp_reflector_bpf__open_and_load();
+	static struct xr_policy_sources src;
 	struct xr_class_policy *cp;
 	size_t i;
 	__u32 port;
@@ -424,9 +409,11 @@ static int load_reflector(struct bench_program *g)
 		for (port = r->first; port <= r->last; port++)
 			skel->bss->xr_tables.ports[xr_port_key(0, r->proto, port)]
 				.entry = e;
-		if (r->nsources && write_sources(skel, i, r->nsources))
+		if (r->nsources && add_sources(&src, i, r->nsources))
 			return -EINVAL;
 	}
+	xr_sources_store(&skel->bss->xr_tables, 0, &src);
+	xr_sources_free(&src);
 	cp = &skel->data_xr_config->xr_config.gen[0];
 	cp->replies = 1;
 	cp->reply_tcp_secs = XR_REPLY_TCP_SECS;

@@ -41,6 +41,7 @@
 
 #include "xdp_reflector.h"
 #include "parse.h" /* XR_VLAN_MAX, XR_IPV6_EXT_MAX, XR_ETH_P_* */
+#include "policy.h" /* xr_sources_add(): the source lists as the loader compiles them */
 #include "xdp_reflector.skel.h"
 
 /* ---------------------------------------------------------------------
@@ -1634,31 +1635,46 @@ static void take_snapshot(struct snapshot *s)
 		fail_msg("reading xr_class_stats: %s", strerror(-err));
 }
 
-static int parse_cidr(const char *cidr, struct xr_source_key *key, __u32 set)
+/*
+ * policy_sources into the tables as the loader writes them: each (gen,
+ * rule)'s list compiled by xr_sources_add(), each generation stored with
+ * xr_sources_store() (loader/policy.c).
+ */
+static int load_sources(void)
 {
-	char addr[64];
-	const char *slash = strchr(cidr, '/');
-	int len;
+	size_t n = sizeof(policy_sources) / sizeof(policy_sources[0]);
+	struct xr_cidr list[sizeof(policy_sources) / sizeof(policy_sources[0])];
+	static struct xr_policy_sources src[XR_GENS];
+	char why[256];
+	__u32 gen, rule;
+	size_t i, k;
+	int err = 0;
 
-	if (!slash || (size_t)(slash - cidr) >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, cidr, slash - cidr);
-	addr[slash - cidr] = '\0';
-	len = atoi(slash + 1);
-	memset(key, 0, sizeof(*key));
-	key->set = set;
-	if (strchr(addr, ':')) {
-		if (inet_pton(AF_INET6, addr, key->addr) != 1)
-			return -EINVAL;
-		key->prefixlen = XR_SOURCE_SET_BITS + len;
-	} else {
-		key->addr[10] = 0xff; /* v4-mapped ::ffff:a.b.c.d */
-		key->addr[11] = 0xff;
-		if (inet_pton(AF_INET, addr, key->addr + 12) != 1)
-			return -EINVAL;
-		key->prefixlen = XR_SOURCE_SET_BITS + 96 + len;
+	for (gen = 0; gen < XR_GENS && !err; gen++) {
+		for (rule = 0; rule < XR_RULES_PER_GEN && !err; rule++) {
+			for (i = 0, k = 0; i < n; i++) {
+				const struct source_rule *s = &policy_sources[i];
+
+				if (s->gen != gen || s->rule != rule)
+					continue;
+				if (xr_parse_cidr(s->cidr, &list[k++], why,
+						  sizeof(why))) {
+					fprintf(stderr, "source %s: %s\n",
+						s->cidr, why);
+					return -1;
+				}
+			}
+			if (k)
+				err = xr_sources_add(&src[gen], rule, list, k);
+		}
+		if (!err)
+			xr_sources_store(&skel->bss->xr_tables, gen, &src[gen]);
 	}
-	return 0;
+	for (gen = 0; gen < XR_GENS; gen++)
+		xr_sources_free(&src[gen]);
+	if (err)
+		fprintf(stderr, "sources: %s\n", strerror(-err));
+	return err ? -1 : 0;
 }
 
 /* Read a few entries back through the syscall: the stores must have landed. */
@@ -1747,7 +1763,6 @@ static int load_policy(void)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t sz = ((size_t)XR_PORT_KEYS * 8 + page - 1) & ~(size_t)(page - 1);
 	int ports_fd = bpf_map__fd(skel->maps.bss); /* xr_tables.ports first */
-	int sources_fd = bpf_map__fd(skel->maps.xr_sources);
 	__u64 *slots;
 	size_t i;
 	__u32 p;
@@ -1769,18 +1784,8 @@ static int load_policy(void)
 	if (check_policy())
 		return -1;
 
-	for (i = 0; i < sizeof(policy_sources) / sizeof(policy_sources[0]); i++) {
-		const struct source_rule *s = &policy_sources[i];
-		struct xr_source_key key;
-		__u8 one = 1;
-
-		if (parse_cidr(s->cidr, &key, xr_source_set(s->gen, s->rule)) ||
-		    bpf_map_update_elem(sources_fd, &key, &one, BPF_ANY)) {
-			fprintf(stderr, "source %s: %s\n", s->cidr,
-				strerror(errno));
-			return -1;
-		}
-	}
+	if (load_sources())
+		return -1;
 	return load_flows();
 }
 
