@@ -32,14 +32,14 @@
 #define XR_SOURCE_OFF4 ((XR_SOURCES_MAX - 1) * sizeof(struct xr_range4))
 #define XR_SOURCE_OFF6 ((XR_SOURCES_MAX - 1) * sizeof(struct xr_range6))
 
-#define XR_STEP4(s)                                                        \
-	do {                                                               \
-		if (l->steps > (s)) {                                      \
-			t = (at + (8ULL << (s))) & XR_SOURCE_OFF4;          \
-			if (((const struct xr_range4 *)(r + t))->first <=  \
-			    addr)                                          \
-				at = t;                                    \
-		}                                                          \
+#define XR_STEP4(s)                                                            \
+	do {                                                                   \
+		if (l->steps > (s)) {                                          \
+			t = (at + (8ULL << (s))) & XR_SOURCE_OFF4;             \
+			if (((const struct xr_range4 *)(r + t))->first <=      \
+			    addr)                                              \
+				at = t;                                        \
+		}                                                              \
 	} while (0)
 
 static __always_inline int xr_in_ranges4(const struct xr_range4 *tab,
@@ -81,15 +81,15 @@ static __always_inline int xr_le128(__u64 a_hi, __u64 a_lo, __u64 b_hi,
 	return a_hi < b_hi || (a_hi == b_hi && a_lo <= b_lo);
 }
 
-#define XR_STEP6(s)                                                        \
-	do {                                                               \
-		if (l->steps > (s)) {                                      \
-			t = (at + (32ULL << (s))) & XR_SOURCE_OFF6;         \
-			const struct xr_range6 *p =                        \
-				(const struct xr_range6 *)(r + t);         \
-			if (xr_le128(p->first_hi, p->first_lo, hi, lo))    \
-				at = t;                                    \
-		}                                                          \
+#define XR_STEP6(s)                                                            \
+	do {                                                                   \
+		if (l->steps > (s)) {                                          \
+			t = (at + (32ULL << (s))) & XR_SOURCE_OFF6;            \
+			const struct xr_range6 *p =                            \
+				(const struct xr_range6 *)(r + t);             \
+			if (xr_le128(p->first_hi, p->first_lo, hi, lo))        \
+				at = t;                                        \
+		}                                                              \
 	} while (0)
 
 static __always_inline int xr_in_ranges6(const struct xr_range6 *tab,
