@@ -84,8 +84,7 @@ static __always_inline int xr_source_allowed(const void *l3, __u8 family,
 				     bpf_ntohl(iph->saddr));
 	}
 	{
-		const __u64 *a =
-			(const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
+		const __u64 *a = (const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
 
 		return xr_in_ranges6(xr_tables.src_v6[gen & 1], &s->v6,
 				     bpf_be64_to_cpu(a[0]),
@@ -94,18 +93,17 @@ static __always_inline int xr_source_allowed(const void *l3, __u8 family,
 }
 
 /* ICMP types a host needs whatever the profile (ufw's before-rules agree). */
-#define XR_ICMP4_NEEDED                                                        \
-	((1U << XR_ICMP_ECHOREPLY) | (1U << XR_ICMP_DEST_UNREACH) |            \
+#define XR_ICMP4_NEEDED                                                      \
+	((1U << XR_ICMP_ECHOREPLY) | (1U << XR_ICMP_DEST_UNREACH) |          \
 	 (1U << XR_ICMP_TIME_EXCEEDED) | (1U << XR_ICMP_PARAMETERPROB))
-#define XR_ICMP6_ERRORS                                                        \
-	((1U << XR_ICMPV6_DEST_UNREACH) | (1U << XR_ICMPV6_PKT_TOOBIG) |       \
+#define XR_ICMP6_ERRORS                                                      \
+	((1U << XR_ICMPV6_DEST_UNREACH) | (1U << XR_ICMPV6_PKT_TOOBIG) |     \
 	 (1U << XR_ICMPV6_TIME_EXCEED) | (1U << XR_ICMPV6_PARAMPROB))
-/* Bit t - 128: echo reply, MLD (a snooping switch forgets us without it), ND.
- */
-#define XR_ICMP6_INFO_NEEDED                                                   \
-	((1U << (XR_ICMPV6_ECHO_REPLY - 128)) |                                \
-	 (7U << (XR_ICMPV6_MLD_QUERY - 128)) |                                 \
-	 (0x1fU << (XR_ICMPV6_ND_FIRST - 128)) |                               \
+/* Bit t - 128: echo reply, MLD (a snooping switch forgets us without it), ND. */
+#define XR_ICMP6_INFO_NEEDED                                                 \
+	((1U << (XR_ICMPV6_ECHO_REPLY - 128)) |                               \
+	 (7U << (XR_ICMPV6_MLD_QUERY - 128)) |                                \
+	 (0x1fU << (XR_ICMPV6_ND_FIRST - 128)) |                              \
 	 (1U << (XR_ICMPV6_MLD2_REPORT - 128)))
 
 /*
@@ -164,8 +162,7 @@ static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
 {
 	__u8 p = pkt->ip_proto;
 
-	return cp->other_ip_pass ||
-	       ((cp->other_ip_allow[p >> 6] >> (p & 63)) & 1);
+	return cp->other_ip_pass || ((cp->other_ip_allow[p >> 6] >> (p & 63)) & 1);
 }
 
 /*
@@ -214,8 +211,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	case XR_KIND_L4:
 		break;
 	case XR_KIND_ICMP:
-		return xr_class_verdict(XR_CLASS_ICMP, xr_icmp_pass(&pkt, cp),
-					len);
+		return xr_class_verdict(XR_CLASS_ICMP, xr_icmp_pass(&pkt, cp), len);
 	case XR_KIND_FRAGMENT:
 		/*
 		 * A later fragment carries no ports. Its first fragment did and
@@ -223,8 +219,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 		 * reassembles, so passing later fragments opens nothing. A
 		 * profile may still drop every fragment.
 		 */
-		return xr_class_verdict(XR_CLASS_FRAGMENT, !cp->drop_frags,
-					len);
+		return xr_class_verdict(XR_CLASS_FRAGMENT, !cp->drop_frags, len);
 	case XR_KIND_OTHER_IP:
 		return xr_class_verdict(XR_CLASS_OTHER_IP,
 					xr_other_ip_pass(&pkt, cp), len);
@@ -326,9 +321,8 @@ int xr_egress(struct __sk_buff *skb)
 	cp = &xr_config.gen[gen];
 	if (!cp->replies || xr_parse(data, data_end, &pkt) != XR_KIND_L4)
 		return TC_ACT_UNSPEC;
-	xr_flow_record(
-		&pkt, cp,
-		xr_port(xr_port_key(gen, pkt.proto, bpf_ntohs(pkt.sport))));
+	xr_flow_record(&pkt, cp,
+		       xr_port(xr_port_key(gen, pkt.proto, bpf_ntohs(pkt.sport))));
 	return TC_ACT_UNSPEC;
 }
 

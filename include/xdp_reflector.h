@@ -44,8 +44,7 @@
 #define XR_PROTO_TCP 0
 #define XR_PROTO_UDP 1
 #define XR_PROTOS 2
-#define XR_RULES_PER_GEN                                                       \
-	4096 /* rules of one generation: xr_port_entry.rule < this */
+#define XR_RULES_PER_GEN 4096 /* rules of one generation: xr_port_entry.rule < this */
 
 /* Key of xr_ports: generation, protocol and destination port in one index. */
 static inline __u32 xr_port_key(__u32 gen, __u32 proto, __u32 port)
@@ -63,9 +62,8 @@ static inline __u32 xr_stat_key(__u32 proto, __u32 port)
 }
 
 /* xr_ports value flags. */
-#define XR_PORT_ALLOW (1U << 0)	  /* the profile allows this port */
-#define XR_PORT_SOURCES (1U << 1) /* ...but only from the rule's source list   \
-				   */
+#define XR_PORT_ALLOW (1U << 0) /* the profile allows this port */
+#define XR_PORT_SOURCES (1U << 1) /* ...but only from the rule's source list */
 
 struct xr_port_entry {
 	__u16 rule; /* index of the profile rule that covers the port */
@@ -131,19 +129,16 @@ _Static_assert(sizeof(struct xr_range6) == 32, "xr_range6 layout");
 
 /* Per-generation class defaults, written from the profile's `defaults`. */
 struct xr_class_policy {
-	__u8 drop_echo;	     /* drop ICMP/ICMPv6 echo requests */
-	__u8 drop_frags;     /* drop every IP fragment, first ones included */
-	__u8 other_ip_pass;  /* default for IP protocols other than TCP/UDP/ICMP
-			      */
-	__u8 replies;	     /* pass replies to connections the host opened */
-	__u8 icmp_info_pass; /* pass informational ICMP (timestamp, node
-				info...) */
+	__u8 drop_echo; /* drop ICMP/ICMPv6 echo requests */
+	__u8 drop_frags; /* drop every IP fragment, first ones included */
+	__u8 other_ip_pass; /* default for IP protocols other than TCP/UDP/ICMP */
+	__u8 replies; /* pass replies to connections the host opened */
+	__u8 icmp_info_pass; /* pass informational ICMP (timestamp, node info...) */
 	__u8 pad[3];
 	__u32 reply_tcp_secs;
 	__u32 reply_udp_secs;
 	__u32 reply_closed_secs;
-	__u64 other_ip_allow[4]; /* bitmap of IP protocol numbers always passed
-				  */
+	__u64 other_ip_allow[4]; /* bitmap of IP protocol numbers always passed */
 };
 _Static_assert(sizeof(struct xr_class_policy) == 56, "xr_class_policy layout");
 
@@ -158,11 +153,11 @@ _Static_assert(sizeof(struct xr_config) == 120, "xr_config layout");
 /* Classes of packets not judged by a port (keys of xr_class_stats). */
 enum xr_class {
 	XR_CLASS_NON_IP = 0, /* ARP, LLDP, ...: always passed */
-	XR_CLASS_ICMP,	     /* ICMPv4 and ICMPv6 */
-	XR_CLASS_FRAGMENT,   /* IP fragments after the first */
-	XR_CLASS_OTHER_IP,   /* IP protocols other than TCP, UDP, ICMP */
-	XR_CLASS_MALFORMED,  /* headers that do not parse: always dropped */
-	XR_CLASS_REPLY,	     /* replies to connections the host opened */
+	XR_CLASS_ICMP, /* ICMPv4 and ICMPv6 */
+	XR_CLASS_FRAGMENT, /* IP fragments after the first */
+	XR_CLASS_OTHER_IP, /* IP protocols other than TCP, UDP, ICMP */
+	XR_CLASS_MALFORMED, /* headers that do not parse: always dropped */
+	XR_CLASS_REPLY, /* replies to connections the host opened */
 	XR_CLASS_DHCP, /* DHCP replies to the host's client: always passed */
 	XR_CLASS_MAX,
 };
@@ -188,16 +183,15 @@ struct xr_flow_key {
 	__u8 remote[16];
 	__u16 local_port;
 	__u16 remote_port;
-	__u8 proto;  /* XR_PROTO_* */
-	__u8 family; /* 4 or 6: a v4-mapped IPv6 packet is no IPv4 flow's reply
-		      */
+	__u8 proto; /* XR_PROTO_* */
+	__u8 family; /* 4 or 6: a v4-mapped IPv6 packet is no IPv4 flow's reply */
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct xr_flow_key) == 40, "xr_flow_key layout");
 
 struct xr_flow {
 	__u64 last_egress_ns; /* bpf_ktime_get_ns() of the host's last packet */
-	__u32 closing;	      /* a FIN or RST was seen */
+	__u32 closing; /* a FIN or RST was seen */
 	__u32 pad;
 };
 
@@ -239,8 +233,7 @@ struct xr_port_slot {
 
 struct xr_tables {
 	struct xr_port_slot ports[XR_PORT_KEYS]; /* [xr_port_key()] */
-	__u64 flow_ports[XR_FLOW_PORT_SLOTS]; /* [xr_stat_key()], XR_FLOW_CLOCK
-					       */
+	__u64 flow_ports[XR_FLOW_PORT_SLOTS]; /* [xr_stat_key()], XR_FLOW_CLOCK */
 	/* Source lists (see struct xr_source_slice), written like the ports. */
 	struct xr_source_slice src_slice[XR_GENS][XR_RULES_PER_GEN];
 	struct xr_range4 src_v4[XR_GENS][XR_SOURCES_MAX];
@@ -289,17 +282,16 @@ struct xr_meta_policy {
 /* The single value of xr_meta (key 0). */
 struct xr_meta {
 	struct xr_meta_policy gen[XR_GENS]; /* indexed like xr_config.gen */
-	__u32 mode;			    /* XR_MODE_* */
+	__u32 mode; /* XR_MODE_* */
 	__u32 ifindex;
-	__u64 attached_at;	  /* unix seconds */
-	__u64 confirm_deadline;	  /* unix seconds; 0: nothing to confirm */
-	__u64 confirm_token;	  /* the pending rollback's identity */
-	__u32 confirm_pid;	  /* process that will roll back */
+	__u64 attached_at; /* unix seconds */
+	__u64 confirm_deadline; /* unix seconds; 0: nothing to confirm */
+	__u64 confirm_token; /* the pending rollback's identity */
+	__u32 confirm_pid; /* process that will roll back */
 	__u32 confirm_first_load; /* a rollback detaches rather than flips */
-	__u32 tc_hook_created;	  /* detach removes the clsact qdisc it added */
+	__u32 tc_hook_created; /* detach removes the clsact qdisc it added */
 	__u32 confirm_rollback_gen; /* the generation a rollback returns to */
-	__u32 seeded_flows; /* flows seeded from the host's sockets at the last
-			       load/reload */
+	__u32 seeded_flows; /* flows seeded from the host's sockets at the last load/reload */
 	__u32 pad;
 	/* confirm_pid's start time (/proc/PID/stat field 22): a PID that now
 	 * has another start time is another process, never the rollback. */

@@ -82,8 +82,8 @@ static int write_sources(const struct xr_maps *m, __u32 gen,
 			 const struct xr_policy *p)
 {
 	size_t len;
-	struct xr_tables *t =
-		map_mmap(m->sources, 1, sizeof(struct xr_tables), &len);
+	struct xr_tables *t = map_mmap(m->sources, 1, sizeof(struct xr_tables),
+				       &len);
 
 	if (!t)
 		return -errno;

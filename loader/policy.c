@@ -101,8 +101,7 @@ uint64_t xr_policy_digest(const struct xr_policy *p)
 	return h;
 }
 
-/* ---- Source lists ---------------------------------------------------------
- */
+/* ---- Source lists --------------------------------------------------------- */
 
 typedef unsigned __int128 xr_u128;
 
@@ -128,10 +127,9 @@ static xr_u128 cidr_first(const struct xr_cidr *c, xr_u128 *last)
 
 	for (i = 0; i < bits / 8; i++)
 		a = a << 8 | c->addr[i];
-	host = c->prefixlen >= bits ? 0
-	       : bits - c->prefixlen == 128
-		       ? ~(xr_u128)0
-		       : ((xr_u128)1 << (bits - c->prefixlen)) - 1;
+	host = c->prefixlen >= bits ? 0 :
+	       bits - c->prefixlen == 128 ? ~(xr_u128)0 :
+					   ((xr_u128)1 << (bits - c->prefixlen)) - 1;
 	*last = a | host;
 	return a & ~host;
 }
@@ -145,8 +143,7 @@ static size_t spans_merge(struct span *v, size_t n)
 		return 0;
 	qsort(v, n, sizeof(*v), span_cmp);
 	for (i = 1; i < n; i++) {
-		if (v[out].last == ~(xr_u128)0 ||
-		    v[i].first <= v[out].last + 1) {
+		if (v[out].last == ~(xr_u128)0 || v[i].first <= v[out].last + 1) {
 			if (v[i].last > v[out].last)
 				v[out].last = v[i].last;
 		} else {
@@ -159,9 +156,9 @@ static size_t spans_merge(struct span *v, size_t n)
 /* N ranges from FIRST on, with the search's first probe and step count. */
 static struct xr_source_list source_list(size_t first, size_t n)
 {
-	struct xr_source_list l = {.first = (uint16_t)first,
-				   .count = (uint16_t)n,
-				   .nonempty = n > 0};
+	struct xr_source_list l = { .first = (uint16_t)first,
+				    .count = (uint16_t)n,
+				    .nonempty = n > 0 };
 
 	while (n >> (l.steps + 1))
 		l.steps++;
@@ -188,20 +185,20 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		xr_u128 last, first = cidr_first(&cidrs[i], &last);
 
 		if (cidrs[i].family == AF_INET) {
-			s4[n4++] = (struct span){first, last};
+			s4[n4++] = (struct span){ first, last };
 			continue;
 		}
 		/* The part below and the part above the IPv4-mapped block. */
 		if (first < V4MAPPED_FIRST)
-			s6[n6++] = (struct span){first,
-						 last < V4MAPPED_FIRST
-							 ? last
-							 : V4MAPPED_FIRST - 1};
+			s6[n6++] = (struct span){
+				first, last < V4MAPPED_FIRST ? last :
+							      V4MAPPED_FIRST - 1
+			};
 		if (last > V4MAPPED_LAST)
-			s6[n6++] = (struct span){first > V4MAPPED_LAST
-							 ? first
-							 : V4MAPPED_LAST + 1,
-						 last};
+			s6[n6++] = (struct span){
+				first > V4MAPPED_LAST ? first : V4MAPPED_LAST + 1,
+				last
+			};
 	}
 	n4 = spans_merge(s4, n4);
 	n6 = spans_merge(s6, n6);
@@ -210,8 +207,7 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		goto out;
 	}
 	if (n4) {
-		struct xr_range4 *v =
-			realloc(src->v4, (src->n4 + n4) * sizeof(*v));
+		struct xr_range4 *v = realloc(src->v4, (src->n4 + n4) * sizeof(*v));
 
 		if (!v) {
 			err = -ENOMEM;
@@ -220,8 +216,7 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		src->v4 = v;
 	}
 	if (n6) {
-		struct xr_range6 *v =
-			realloc(src->v6, (src->n6 + n6) * sizeof(*v));
+		struct xr_range6 *v = realloc(src->v6, (src->n6 + n6) * sizeof(*v));
 
 		if (!v) {
 			err = -ENOMEM;
@@ -232,14 +227,12 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 	src->slice[rule].v4 = source_list(src->n4, n4);
 	src->slice[rule].v6 = source_list(src->n6, n6);
 	for (i = 0; i < n4; i++)
-		src->v4[src->n4++] = (struct xr_range4){(uint32_t)s4[i].first,
-							(uint32_t)s4[i].last};
+		src->v4[src->n4++] = (struct xr_range4){ (uint32_t)s4[i].first,
+							 (uint32_t)s4[i].last };
 	for (i = 0; i < n6; i++)
 		src->v6[src->n6++] = (struct xr_range6){
-			(uint64_t)(s6[i].first >> 64),
-			(uint64_t)s6[i].first,
-			(uint64_t)(s6[i].last >> 64),
-			(uint64_t)s6[i].last,
+			(uint64_t)(s6[i].first >> 64), (uint64_t)s6[i].first,
+			(uint64_t)(s6[i].last >> 64), (uint64_t)s6[i].last,
 		};
 out:
 	free(s4);
