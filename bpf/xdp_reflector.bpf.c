@@ -26,12 +26,12 @@
  * Two functions decide: xr_verdict() all of the above for any packet, and
  * the program's entry a straight path for the common case that calls it
  * for everything else (see there). What every packet reads, the class
- * defaults, the port table and the reply prefilter, are globals of the
- * object (bpf/maps.h): direct loads, no lookup. The per-CPU counters are
- * arrays whose lookup the verifier inlines (tests/bpf/xlated.sh fails if a
- * bpf_map_lookup_elem call appears); only the source-list LPM lookup and
- * the exact reply check are calls, and only for source-restricted ports
- * and for packets to closed ports with a live flow.
+ * defaults, the port table, the source lists and the reply prefilter,
+ * are globals of the object (bpf/maps.h): direct loads, no lookup. The
+ * per-CPU counters are arrays whose lookup the verifier inlines
+ * (tests/bpf/xlated.sh fails if a bpf_map_lookup_elem call appears); only
+ * the exact reply check is a call, and only for packets to closed ports
+ * with a live flow.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -247,7 +247,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 /*
  * The straight path: an unfragmented TCP/UDP packet of the common shape
  * (xr_parse_common), whole in the first buffer, to an open port, to a
- * source-restricted one (one LPM lookup), or to a closed one from whose
+ * source-restricted one (a search of its source ranges), or to a closed one from whose
  * local port no flow is live (a flood of closed ports). It decides
  * exactly as xr_verdict() would; every other packet goes there.
  */
