@@ -22,10 +22,12 @@ xr_tables' sorted ranges, or for builds with the LPM trie an answer
 computed from the same lists), xr_config has replies on, every other map
 reads as zeroes, xr_flows misses.
 
-Usage (root): bench/timing_paths.py [OBJECT] [--dump PACKET]
+Usage (root): bench/timing_paths.py [OBJECT] [--dump PACKET] [--json FILE]
   OBJECT  default build/bpf/xdp_reflector.bpf.o; the program is xdp_reflector
           or, failing that, the object's first XDP program.
   --dump  print the executed instructions of one packet (by name prefix).
+  --json  also write the counts per packet to FILE (make bench: the report's
+          instruction column, a regression shows where timing cannot).
 """
 import ipaddress
 import json
@@ -485,7 +487,11 @@ HELPERS = {
 
 def main():
     args = sys.argv[1:]
-    dump = None
+    dump = json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i:i + 2]
     if "--dump" in args:
         i = args.index("--dump")
         dump = args[i + 1]
@@ -503,6 +509,7 @@ def main():
     print("%-34s %7s %6s %6s  %s" % ("packet", "verdict", "insns", "jumps",
                                      "memory (stack st/ld, map ld/st, packet ld, calls)"))
     verdicts = {1: "DROP", 2: "PASS"}
+    rows = []
     for pname, pkt in PACKETS:
         m = Machine(insns, maps, pkt, HELPERS)
         seed(m, maps, POLICY, CONFIG)
@@ -515,9 +522,18 @@ def main():
         print("%-34s %7s %6d %6d  st %d/ld %d, map %d/%d, pkt %d, calls %d" % (
             pname, v, m.count, s["taken"], s["stack_st"], s["stack_ld"], s["map_ld"], s["map_st"],
             s["pkt_ld"], s["calls"]))
+        rows.append({"packet": pname, "verdict": v, "insns": m.count, "jumps": s["taken"],
+                     "calls": s["calls"]})
         if dump and pname.startswith(dump):
             for pc in m.trace:
                 print("  %5d: %s" % (pc, insns[pc]["text"]))
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"program": name, "xlated": info["bytes_xlated"] // 8,
+                       "note": "instructions executed per packet in the translated program "
+                               "(helper calls count as one: the LPM trie's walk of older builds "
+                               "is not in the count)",
+                       "paths": rows}, f, indent=1)
 
 
 if __name__ == "__main__":
