@@ -104,9 +104,9 @@ $(OUT)/tests/%: tests/bpf/%.c $(SKELS) $(PURE_OBJS) | $(OUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(PURE_OBJS) -lcmocka $(PKG_LIBS) -o $@
 
-$(OUT)/bench/%: bench/%.c $(SKELS) | $(OUT)/bench
+$(OUT)/bench/%: bench/%.c $(SKELS) $(PURE_OBJS) | $(OUT)/bench
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(PKG_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(PURE_OBJS) $(PKG_LIBS) -lm -o $@
 
 $(OUT)/bpf $(OUT)/loader $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@

@@ -244,7 +244,6 @@ int main(int argc, char **argv)
 			.prog_fd = -1};
 	struct bpf_link_info info = {};
 	__u32 info_len = sizeof(info), zero = 0, v0, v, g;
-	struct xr_source_key skey;
 	struct xr_config cfg;
 	struct poller poller = {.c = &c};
 	pthread_t tid;
@@ -309,11 +308,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	close(link_fd);
-	if (!bpf_map_get_next_key(c.sources_fd, NULL, &skey)) {
-		fprintf(stderr, "flip: the policy has source lists; load one "
-				"without\n");
-		goto out;
-	}
 	c.slots_len =
 		((size_t)XR_PORT_KEYS * 8 + page - 1) & ~(size_t)(page - 1);
 	c.slots = mmap(NULL, c.slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -323,6 +317,16 @@ int main(int argc, char **argv)
 			strerror(errno));
 		c.slots = NULL;
 		goto out;
+	}
+	for (v = 0; v < XR_PORT_KEYS; v++) {
+		struct xr_port_entry e;
+
+		memcpy(&e, &c.slots[v], sizeof(e));
+		if (e.flags & XR_PORT_SOURCES) {
+			fprintf(stderr, "flip: the policy has source lists; "
+					"load one without\n");
+			goto out;
+		}
 	}
 	for (g = 0; g < XR_GENS; g++)
 		c.key[g] = xr_port_key(g, tcp ? XR_PROTO_TCP : XR_PROTO_UDP,

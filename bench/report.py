@@ -84,10 +84,18 @@ def timing_results(raw, raw_dir):
         return {"status": "failed", "error": rec.get("error", "")}
     try:
         with open(os.path.join(raw_dir, rec["json"])) as f:
-            return {"status": "ok", "source": "build/bench/timing --json",
-                    "results": json.load(f)}
+            out = {"status": "ok", "source": "build/bench/timing --json",
+                   "results": json.load(f)}
     except (OSError, json.JSONDecodeError) as e:
         return {"status": "failed", "error": f"timing.json: {e}"}
+    paths = next((r for r in raw if r["step"] == "paths" and r["status"] == "ok"), None)
+    if paths:
+        try:
+            with open(os.path.join(raw_dir, paths["json"])) as f:
+                out["paths"] = json.load(f)
+        except (OSError, json.JSONDecodeError):
+            pass
+    return out
 
 
 def live_results(raw):
@@ -278,7 +286,17 @@ def timing_section(t, md):
             return "see build/bench/timing.json (a layout this report does not know)"
     head = (f"BPF_PROG_TEST_RUN, {data.get('rounds')} rounds x {data.get('repeat')} runs; "
             f"ratio = median of per-round ratios to `{data.get('baseline', 'empty')}`")
-    return head + "\n\n" + table(["packet", "program", "ns", "min-max", "ratio"], rows, md)
+    out = head + "\n\n" + table(["packet", "program", "ns", "min-max", "ratio"], rows, md)
+    paths = t.get("paths")
+    if paths:
+        prow = [[p["packet"], p["verdict"], p["insns"], p["jumps"], p["calls"]]
+                for p in paths.get("paths", [])]
+        out += ("\n\nInstructions executed per packet path in xdp_reflector "
+                f"({paths.get('xlated')} xlated instructions; bench/timing_paths.py, "
+                "deterministic: a regression shows here where the timing floor hides it; "
+                "a helper call counts as one)\n\n"
+                + table(["packet", "verdict", "insns", "jumps taken", "calls"], prow, md))
+    return out
 
 
 def live_section(l, md):

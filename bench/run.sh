@@ -266,6 +266,14 @@ step_timing() {
 	[ $QUICK = 1 ] && args+=(--quick)
 	if "$TIMING" "${args[@]}" >"$OUT/timing.log" 2>&1 && [ -s "$OUT/timing.json" ]; then
 		record '{"step": "timing", "status": "ok", "json": "timing.json"}'
+		# Instructions executed per packet path: deterministic, so a
+		# regression shows where the timing floor is too low to see it.
+		if python3 "$ROOT/bench/timing_paths.py" --json "$OUT/paths.json" \
+			>"$OUT/paths.log" 2>&1; then
+			record '{"step": "paths", "status": "ok", "json": "paths.json"}'
+		else
+			note "timing_paths.py failed: $(tail -n 1 "$OUT/paths.log")"
+		fi
 	else
 		record "{\"step\": \"timing\", \"status\": \"failed\", \"error\": $(jstr "$(tail -n 3 "$OUT/timing.log")")}"
 		note "timing failed: $(tail -n 1 "$OUT/timing.log")"

@@ -8,8 +8,10 @@
  *                  machines of the same kind, FIELD-NOTES.md; ratios to the
  *                  floor measured alongside do not)
  *   xdp_reflector  this project, with a reflector-caddy-like policy: tcp 443,
- *                  80, 7881, 22; udp 44200-44300; tcp 8888 only from
- *                  192.0.2.0/24; replies on
+ *                  80, 7881, 22; udp 44200-44300; tcp 8888 only from 8
+ *                  networks per family and tcp 8889 only from 1000, spread
+ *                  over the address space, the client's network last
+ *                  (spread_sources); replies on
  *   xdp_filter     xdp-filter from Debian's xdp-tools (its deny-policy
  *                  object, xdpfilt_dny_all.o, loaded with libbpf directly:
  *                  libxdp's dispatcher fails on these machines), its port
@@ -63,6 +65,8 @@
 #include <linux/udp.h>
 
 #include "bench.h"
+#include "addr.h"
+#include "policy.h"
 #include "xdp_reflector.h"
 #include "parse.h" /* XR_ETH_P_8021Q, XR_ETH_P_8021AD, XR_IPPROTO_* */
 #include "xdp_empty.skel.h"
@@ -78,15 +82,25 @@
 struct bench_rule {
 	__u32 proto;
 	__u16 first, last;
-	const char *source; /* NULL: open to everyone */
+	int nsources; /* per family (spread_sources); 0: open to everyone */
 };
 
 static const struct bench_rule bench_policy[] = {
-	{ XR_PROTO_TCP, 443, 443, NULL },	{ XR_PROTO_TCP, 80, 80, NULL },
-	{ XR_PROTO_TCP, 7881, 7881, NULL },	{ XR_PROTO_TCP, 22, 22, NULL },
-	{ XR_PROTO_UDP, 44200, 44300, NULL },
-	{ XR_PROTO_TCP, 8888, 8888, "192.0.2.0/24" },
+	{ XR_PROTO_TCP, 443, 443, 0 },	 { XR_PROTO_TCP, 80, 80, 0 },
+	{ XR_PROTO_TCP, 7881, 7881, 0 }, { XR_PROTO_TCP, 22, 22, 0 },
+	{ XR_PROTO_UDP, 44200, 44300, 0 },
+	{ XR_PROTO_TCP, 8888, 8888, 8 }, { XR_PROTO_TCP, 8889, 8889, 1000 },
 };
+
+/*
+ * The client's networks (the last of each list) and sources just outside
+ * them, which no list holds: an operator's list is a few offices and
+ * providers anywhere in the address space, not one block.
+ */
+#define CLIENT4 "192.0.2.0/24"
+#define CLIENT6 "2001:db8:1::/48"
+#define OUTSIDE4 "192.0.3.7"
+#define OUTSIDE6 "2001:db8:2::7"
 
 #define N_RULES (sizeof(bench_policy) / sizeof(bench_policy[0]))
 
@@ -105,8 +119,8 @@ static int policy_opens(__u32 proto, __u16 port)
 static const char *const filter_notes[] = {
 	"xdp-filter has no port ranges: udp 44200-44300 is 101 port entries",
 	"xdp-filter has no source restriction per port (IP lists are separate "
-	"and exact addresses): tcp 8888 is open to every source, so the "
-	"denied-source packet passes there",
+	"and exact addresses): tcp 8888 and 8889 are open to every source, so "
+	"the denied-source packets pass there",
 	"xdp-filter has no reply tracking: a closed port is dropped, replies "
 	"to the host's own connections too",
 	"xdp-filter's deny policy drops everything not listed, ARP and IPv6 "
@@ -122,7 +136,7 @@ struct bench_packet {
 	const char *name;
 	int family; /* 4 or 6 */
 	int vlans; /* 0, 1 (802.1Q) or 2 (802.1ad + 802.1Q) */
-	int ext6; /* IPv6: hop-by-hop and destination options headers first */
+	int ext6; /* IPv6: 1 hop-by-hop, 2 hop-by-hop and destination options */
 	__u8 l4; /* IPPROTO_TCP or IPPROTO_UDP */
 	__u16 dport; /* 0: the flood's random closed ports */
 	const char *src; /* NULL: a default per family */
@@ -138,10 +152,17 @@ static const struct bench_packet packets[] = {
 	{ "v4 tcp 443 allowed", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS },
 	{ "v4 tcp 5432 denied", 4, 0, 0, IPPROTO_TCP, 5432, NULL, 0, 5, V_DROP, V_DROP },
 	{ "v6 udp 44250 (media range)", 6, 0, 0, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
+	{ "v6 1 ext header, udp 44250", 6, 0, 1, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
 	{ "v6 2 ext headers, udp 44250", 6, 0, 2, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
 	{ "v4 2 vlan tags, tcp 443", 4, 2, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8888 from its source", 4, 0, 0, IPPROTO_TCP, 8888, "192.0.2.7", 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8888 other source", 4, 0, 0, IPPROTO_TCP, 8888, SRC4, 0, 5, V_DROP, V_PASS },
+	{ "v4 tcp 8888 from its source (8 nets)", 4, 0, 0, IPPROTO_TCP, 8888, "192.0.2.7", 0, 5, V_PASS, V_PASS },
+	{ "v4 tcp 8888 other source (8 nets)", 4, 0, 0, IPPROTO_TCP, 8888, OUTSIDE4, 0, 5, V_DROP, V_PASS },
+	{ "v6 tcp 8888 from its source (8 nets)", 6, 0, 0, IPPROTO_TCP, 8888, "2001:db8:1::7", 0, 0, V_PASS, V_PASS },
+	{ "v6 tcp 8888 other source (8 nets)", 6, 0, 0, IPPROTO_TCP, 8888, OUTSIDE6, 0, 0, V_DROP, V_PASS },
+	{ "v4 tcp 8889 from its source (1000 nets)", 4, 0, 0, IPPROTO_TCP, 8889, "192.0.2.7", 0, 5, V_PASS, V_PASS },
+	{ "v4 tcp 8889 other source (1000 nets)", 4, 0, 0, IPPROTO_TCP, 8889, OUTSIDE4, 0, 5, V_DROP, V_PASS },
+	{ "v6 tcp 8889 from its source (1000 nets)", 6, 0, 0, IPPROTO_TCP, 8889, "2001:db8:1::7", 0, 0, V_PASS, V_PASS },
+	{ "v6 tcp 8889 other source (1000 nets)", 6, 0, 0, IPPROTO_TCP, 8889, OUTSIDE6, 0, 0, V_DROP, V_PASS },
 	{ "flood: 64 closed ports, replies on", 4, 0, 0, IPPROTO_TCP, 0, NULL, 0, 5, V_DROP, V_DROP },
 	{ "malformed: v4 IHL 4", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 4, V_DROP, V_DROP },
 };
@@ -217,8 +238,9 @@ static void build(const struct bench_packet *p, __u16 dport, struct frame *f)
 		inet_pton(AF_INET6, p->src ? p->src : SRC6, &ip6.saddr);
 		inet_pton(AF_INET6, "2001:db8::10", &ip6.daddr);
 		put(f, &ip6, sizeof(ip6));
-		if (p->ext6 == 2)
-			put(f, ext, sizeof(ext));
+		if (p->ext6 == 1)
+			ext[0][0] = p->l4;
+		put(f, ext, p->ext6 * 8);
 	}
 
 	if (p->l4 == IPPROTO_TCP) {
@@ -298,33 +320,75 @@ static void unload_empty(struct bench_program *g)
 	xdp_empty_bpf__destroy(g->obj);
 }
 
-/* xr_sources key of CIDR (IPv4) for RULE in generation 0. */
-static int source_key(const char *cidr, __u32 rule, struct xr_source_key *key)
+/*
+ * N networks of FAMILY (AF_INET: /24s, AF_INET6: /48s) into OUT: N - 1
+ * spread evenly over the unicast space (1.0.0.0-223.255.255.255,
+ * 2000::/4), none holding the client's network or the OUTSIDE source,
+ * then the client's network. 0 or -EINVAL.
+ */
+static int spread_sources(int family, int n, struct xr_cidr *out)
 {
-	char addr[64];
-	const char *slash = strchr(cidr, '/');
-	int len;
+	struct xr_cidr client, outside;
+	char why[256];
+	int i;
 
-	if (!slash || (size_t)(slash - cidr) >= sizeof(addr))
+	if (xr_parse_cidr(family == AF_INET ? CLIENT4 : CLIENT6, &client, why,
+			  sizeof(why)) ||
+	    xr_parse_cidr(family == AF_INET ? OUTSIDE4 : OUTSIDE6, &outside,
+			  why, sizeof(why)))
 		return -EINVAL;
-	memcpy(addr, cidr, slash - cidr);
-	addr[slash - cidr] = '\0';
-	len = atoi(slash + 1);
-	memset(key, 0, sizeof(*key));
-	key->addr[10] = 0xff; /* v4-mapped */
-	key->addr[11] = 0xff;
-	if (inet_pton(AF_INET, addr, &key->addr[12]) != 1 || len < 0 || len > 32)
-		return -EINVAL;
-	key->set = xr_source_set(0, rule);
-	key->prefixlen = XR_SOURCE_SET_BITS + 96 + len;
+	for (i = 0; i < n - 1; i++) {
+		struct xr_cidr *c = &out[i];
+
+		memset(c, 0, sizeof(*c));
+		c->family = family;
+		if (family == AF_INET) {
+			__u32 a = 0x01000000u + (__u32)((0xDF000000ull * i) / n);
+
+			c->prefixlen = 24;
+			do {
+				__u32 be = htonl(a & 0xffffff00u);
+
+				memcpy(c->addr, &be, 4);
+				a += 0x100;
+			} while (xr_cidr_contains(c, AF_INET, client.addr) ||
+				 xr_cidr_contains(c, AF_INET, outside.addr));
+		} else {
+			__u64 a = 0x2000000000000000ull +
+				  (0x1000000000000000ull / n) * (__u64)i;
+			int b;
+
+			c->prefixlen = 48;
+			do {
+				__u64 net = a & 0xffffffffffff0000ull;
+
+				for (b = 0; b < 8; b++)
+					c->addr[b] = (__u8)(net >> (56 - 8 * b));
+				a += 0x10000;
+			} while (xr_cidr_contains(c, AF_INET6, client.addr) ||
+				 xr_cidr_contains(c, AF_INET6, outside.addr));
+		}
+	}
+	out[n - 1] = client;
 	return 0;
+}
+
+/* RULE's sources, both families, into SRC as the loader compiles them. */
+static int add_sources(struct xr_policy_sources *src, __u32 rule, int n)
+{
+	static struct xr_cidr list[2 * 2000];
+
+	if (n > 2000 || spread_sources(AF_INET, n, list) ||
+	    spread_sources(AF_INET6, n, list + n))
+		return -EINVAL;
+	return xr_sources_add(src, rule, list, 2 * (size_t)n);
 }
 
 static int load_reflector(struct bench_program *g)
 {
 	struct xdp_reflector_bpf *skel = xdp_reflector_bpf__open_and_load();
+	static struct xr_policy_sources src;
 	struct xr_class_policy *cp;
-	__u8 member = 1;
 	size_t i;
 	__u32 port;
 
@@ -339,20 +403,17 @@ static int load_reflector(struct bench_program *g)
 		const struct bench_rule *r = &bench_policy[i];
 		struct xr_port_entry e = {
 			.rule = i,
-			.flags = XR_PORT_ALLOW | (r->source ? XR_PORT_SOURCES : 0),
+			.flags = XR_PORT_ALLOW | (r->nsources ? XR_PORT_SOURCES : 0),
 		};
-		struct xr_source_key key;
 
 		for (port = r->first; port <= r->last; port++)
 			skel->bss->xr_tables.ports[xr_port_key(0, r->proto, port)]
 				.entry = e;
-		if (!r->source)
-			continue;
-		if (source_key(r->source, i, &key) ||
-		    bpf_map_update_elem(bpf_map__fd(skel->maps.xr_sources), &key,
-					&member, BPF_ANY))
+		if (r->nsources && add_sources(&src, i, r->nsources))
 			return -EINVAL;
 	}
+	xr_sources_store(&skel->bss->xr_tables, 0, &src);
+	xr_sources_free(&src);
 	cp = &skel->data_xr_config->xr_config.gen[0];
 	cp->replies = 1;
 	cp->reply_tcp_secs = XR_REPLY_TCP_SECS;
@@ -738,10 +799,9 @@ static int write_json(const char *path, const struct result *res,
 		fprintf(out, "%s{\"proto\": \"%s\", \"first\": %u, \"last\": %u",
 			i ? ", " : "", r->proto == XR_PROTO_TCP ? "tcp" : "udp",
 			r->first, r->last);
-		if (r->source) {
-			fprintf(out, ", \"from\": ");
-			json_str(out, r->source);
-		}
+		if (r->nsources)
+			fprintf(out, ", \"from\": \"%d networks per family\"",
+				r->nsources);
 		fputc('}', out);
 	}
 	fprintf(out, "],\n  \"packets\": [\n");

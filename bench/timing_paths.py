@@ -16,14 +16,18 @@ the executed instructions are counted per packet, with the jumps taken
 
 Map contents are modelled only where the program reads them: the port
 table gets bench/timing.c's policy (in xr_tables of .bss, or an xr_ports
-array map in older builds), xr_config has replies on, the xr_sources
-lookup answers "member" for 192.0.2.0/24, every other map reads as
-zeroes, xr_flows misses.
+array map in older builds), with its source lists of 8 and 1000 networks
+per family (spread_sources() below, as bench/timing.c spreads them: in
+xr_tables' sorted ranges, or for builds with the LPM trie an answer
+computed from the same lists), xr_config has replies on, every other map
+reads as zeroes, xr_flows misses.
 
-Usage (root): bench/timing_paths.py [OBJECT] [--dump PACKET]
+Usage (root): bench/timing_paths.py [OBJECT] [--dump PACKET] [--json FILE]
   OBJECT  default build/bpf/xdp_reflector.bpf.o; the program is xdp_reflector
           or, failing that, the object's first XDP program.
   --dump  print the executed instructions of one packet (by name prefix).
+  --json  also write the counts per packet to FILE (make bench: the report's
+          instruction column, a regression shows where timing cannot).
 """
 import ipaddress
 import json
@@ -375,29 +379,102 @@ PACKETS = [
     ("v4 tcp 443 allowed", build(4, 6, 443)),
     ("v4 tcp 5432 denied", build(4, 6, 5432)),
     ("v6 udp 44250 (media range)", build(6, 17, 44250, payload=32)),
+    ("v6 1 ext header, udp 44250", build(6, 17, 44250, payload=32, ext6=(0,))),
     ("v6 2 ext headers, udp 44250", build(6, 17, 44250, payload=32, ext6=(0, 60))),
     ("v4 2 vlan tags, tcp 443", build(4, 6, 443, vlans=2)),
-    ("v4 tcp 8888 from its source", build(4, 6, 8888, src="192.0.2.7")),
-    ("v4 tcp 8888 other source", build(4, 6, 8888)),
+    ("v4 tcp 8888 from its source (8)", build(4, 6, 8888, src="192.0.2.7")),
+    ("v4 tcp 8888 other source (8)", build(4, 6, 8888, src="192.0.3.7")),
+    ("v6 tcp 8888 from its source (8)", build(6, 6, 8888, src="2001:db8:1::7")),
+    ("v6 tcp 8888 other source (8)", build(6, 6, 8888, src="2001:db8:2::7")),
+    ("v4 tcp 8889 from its source (1000)", build(4, 6, 8889, src="192.0.2.7")),
+    ("v4 tcp 8889 other source (1000)", build(4, 6, 8889, src="192.0.3.7")),
+    ("v6 tcp 8889 from its source (1000)", build(6, 6, 8889, src="2001:db8:1::7")),
+    ("v6 tcp 8889 other source (1000)", build(6, 6, 8889, src="2001:db8:2::7")),
     ("flood: a closed port, replies on", build(4, 6, 31337)),
     ("malformed: v4 IHL 4", build(4, 6, 443, ihl=4)),
 ]
 
-# tcp 443, 80, 7881, 22; udp 44200-44300; tcp 8888 from 192.0.2.0/24
+# tcp 443, 80, 7881, 22; udp 44200-44300; tcp 8888 and 8889 from sources
 POLICY = [(0, 443, 443, 1, 0), (0, 80, 80, 1, 1), (0, 7881, 7881, 1, 2), (0, 22, 22, 1, 3),
-          (1, 44200, 44300, 1, 4), (0, 8888, 8888, 3, 5)]
+          (1, 44200, 44300, 1, 4), (0, 8888, 8888, 3, 5), (0, 8889, 8889, 3, 6)]
+SOURCE_RULES = {5: 8, 6: 1000}  # rule -> networks per family
 # active_gen 0, gen 0: replies on, default reply timeouts
 CONFIG = struct.pack("<II", 0, 0) + struct.pack("<BBBBIII", 0, 0, 0, 1, 120, 3600, 10) + bytes(32) + bytes(48)
 
 
-def trie_lookup(m, regs):
-    key = regs[2]
-    addr = bytes(m.load(key + 8 + i, 1) for i in range(16))
+def spread_sources(family, n):
+    """bench/timing.c's spread_sources(): N - 1 networks spread, then the client's."""
+    client = ipaddress.ip_network("192.0.2.0/24" if family == 4 else "2001:db8:1::/48")
+    outside = ipaddress.ip_address("192.0.3.7" if family == 4 else "2001:db8:2::7")
+    out = []
+    for i in range(n - 1):
+        if family == 4:
+            a = 0x01000000 + (0xDF000000 * i) // n
+            while True:
+                net = ipaddress.ip_network((a & 0xFFFFFF00, 24))
+                a += 0x100
+                if client.network_address not in net and outside not in net:
+                    break
+        else:
+            a = 0x2000000000000000 + (0x1000000000000000 // n) * i
+            while True:
+                net = ipaddress.ip_network(((a & 0xFFFFFFFFFFFF0000) << 64, 48))
+                a += 0x10000
+                if client.network_address not in net and outside not in net:
+                    break
+        out.append(net)
+    return out + [client]
+
+
+def source_member(rule, addr):
     a = ipaddress.ip_address(addr)
     if a.version == 6 and a.ipv4_mapped:
         a = a.ipv4_mapped
-    return Ptr("trie_value", 0) if a in ipaddress.ip_network("192.0.2.0/24") or \
-        (a.version == 4 and a in ipaddress.ip_network("192.0.2.0/24")) else 0
+    n = SOURCE_RULES.get(rule)
+    return bool(n) and any(a in net for net in spread_sources(a.version, n))
+
+
+# struct xr_tables: ports, flow_ports, then the source lists (include/xdp_reflector.h)
+SRC_SLICE = (2 * 2 * 65536 + 2 * 65536 + 1) * 8
+SRC_V4 = SRC_SLICE + 2 * 4096 * 16
+SRC_V6 = SRC_V4 + 2 * 16384 * 8
+
+
+def seed_sources(mach, maps):
+    """bench/timing.c's lists in xr_tables, laid out as loader/policy.c does."""
+    bss = by_name(maps, "bss")
+    if not bss or by_name(maps, "xr_sources"):
+        return
+    r = mach.region(bss)
+
+    def put(off, data):
+        for i, b in enumerate(data):
+            r[VALUE_OFF + off + i] = b
+    used = {4: 0, 6: 0}
+    for rule, n in sorted(SOURCE_RULES.items()):
+        lists = b""
+        for family in (4, 6):
+            nets = sorted(spread_sources(family, n), key=lambda x: int(x.network_address))
+            first = used[family]
+            for j, net in enumerate(nets):
+                lo, hi = int(net.network_address), int(net.broadcast_address)
+                if family == 4:
+                    put(SRC_V4 + (first + j) * 8, struct.pack("<II", lo, hi))
+                else:
+                    put(SRC_V6 + (first + j) * 32,
+                        struct.pack("<QQQQ", lo >> 64, lo & MASK, hi >> 64, hi & MASK))
+            steps = len(nets).bit_length() - 1
+            lists += struct.pack("<HHBBH", first, len(nets) - (1 << steps), steps, 1, len(nets))
+            used[family] += len(nets)
+        put(SRC_SLICE + rule * 16, lists)
+
+
+def trie_lookup(m, regs):
+    """Builds with the xr_sources LPM trie: set (gen << 16 | rule), v4-mapped address."""
+    key = regs[2]
+    rule = m.load(key + 4, 4) & 0xFFFF
+    addr = bytes(m.load(key + 8 + i, 1) for i in range(16))
+    return Ptr("trie_value", 0) if source_member(rule, addr) else 0
 
 
 HELPERS = {
@@ -410,7 +487,11 @@ HELPERS = {
 
 def main():
     args = sys.argv[1:]
-    dump = None
+    dump = json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i:i + 2]
     if "--dump" in args:
         i = args.index("--dump")
         dump = args[i + 1]
@@ -428,9 +509,11 @@ def main():
     print("%-34s %7s %6s %6s  %s" % ("packet", "verdict", "insns", "jumps",
                                      "memory (stack st/ld, map ld/st, packet ld, calls)"))
     verdicts = {1: "DROP", 2: "PASS"}
+    rows = []
     for pname, pkt in PACKETS:
         m = Machine(insns, maps, pkt, HELPERS)
         seed(m, maps, POLICY, CONFIG)
+        seed_sources(m, maps)
         try:
             v = verdicts.get(m.run(), "?")
         except Stop as e:
@@ -439,9 +522,18 @@ def main():
         print("%-34s %7s %6d %6d  st %d/ld %d, map %d/%d, pkt %d, calls %d" % (
             pname, v, m.count, s["taken"], s["stack_st"], s["stack_ld"], s["map_ld"], s["map_st"],
             s["pkt_ld"], s["calls"]))
+        rows.append({"packet": pname, "verdict": v, "insns": m.count, "jumps": s["taken"],
+                     "calls": s["calls"]})
         if dump and pname.startswith(dump):
             for pc in m.trace:
                 print("  %5d: %s" % (pc, insns[pc]["text"]))
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"program": name, "xlated": info["bytes_xlated"] // 8,
+                       "note": "instructions executed per packet in the translated program "
+                               "(helper calls count as one: the LPM trie's walk of older builds "
+                               "is not in the count)",
+                       "paths": rows}, f, indent=1)
 
 
 if __name__ == "__main__":

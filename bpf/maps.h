@@ -26,10 +26,11 @@
 struct xr_config xr_config SEC(".data.xr_config");
 
 /*
- * The port tables of both generations (pin XR_MAP_PORTS: the loader fills
- * them through mmap) and the reply prefilter (pin XR_MAP_FLOW_PORTS,
- * written by the egress program), struct xr_tables: zero-initialised, so in
- * .bss, the one such section libbpf 1.1 supports.
+ * The port tables and source lists of both generations (pins XR_MAP_PORTS
+ * and XR_MAP_SOURCES: the loader fills them through mmap) and the reply
+ * prefilter (pin XR_MAP_FLOW_PORTS, written by the egress program), struct
+ * xr_tables: zero-initialised, so in .bss, the one such section libbpf 1.1
+ * supports.
  */
 struct xr_tables xr_tables SEC(".bss");
 
@@ -38,15 +39,6 @@ static __always_inline const struct xr_port_entry *xr_port(__u32 key)
 {
 	return &xr_tables.ports[key & (XR_PORT_KEYS - 1)].entry;
 }
-
-/* Source lists of source-restricted rules, both generations in one trie. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, XR_GENS * XR_SOURCES_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xr_source_key);
-	__type(value, __u8);
-} xr_sources SEC(".maps");
 
 /* Per (protocol, port) counters; per CPU so the hot path needs no atomics. */
 struct {

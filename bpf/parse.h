@@ -389,26 +389,66 @@ static __always_inline long xr_common_ipv4(const void *l3,
 			    iph->protocol);
 }
 
+/* Extension headers the short path follows: hop-by-hop + destination options, say. */
+#define XR_COMMON_EXT 2
+
+/*
+ * Up to XR_COMMON_EXT hop-by-hop, destination options or routing headers
+ * from CUR (next header NH), walked as xr_parse_ipv6() walks them (8
+ * bytes at least, within the payload length), then TCP or UDP; a Fragment
+ * header, AH or a longer chain declines. Apart from the straight IPv6
+ * case, so that a packet without extension headers pays nothing for it.
+ */
+static __always_inline long xr_common_ext6(const __u8 *cur, const __u8 *limit,
+					   const void *data_end, __u8 nh)
+{
+	int i;
+
+	/*
+	 * Opaque to the optimizer: else clang folds these tests and the
+	 * caller's TCP/UDP tests into one bitmap switch that every IPv6
+	 * packet pays for.
+	 */
+	asm volatile("" : "+r"(nh));
+	for (i = 0; i < XR_COMMON_EXT; i++) {
+		if (nh != XR_IPPROTO_HOPOPTS && nh != XR_IPPROTO_DSTOPTS &&
+		    nh != XR_IPPROTO_ROUTING)
+			return -1;
+		if (cur + 8 > (const __u8 *)data_end || cur + 8 > limit)
+			return -1;
+		nh = cur[0];
+		cur += ((__u32)cur[1] + 1) * 8;
+		if (nh == IPPROTO_TCP || nh == IPPROTO_UDP)
+			return xr_common_l4(cur, limit, data_end, nh);
+	}
+	return -1;
+}
+
 static __always_inline long xr_common_ipv6(const void *l3,
 					   const void *data_end,
 					   struct xr_common *c)
 {
 	const struct ipv6hdr *ip6h = l3;
+	const __u8 *cur = (const __u8 *)(ip6h + 1), *limit;
+	long key;
 
-	if ((const void *)(ip6h + 1) > data_end ||
-	    (*(const __u8 *)ip6h & 0xf0) != 0x60)
+	if ((const void *)cur > data_end || (*(const __u8 *)ip6h & 0xf0) != 0x60)
 		return -1;
 	c->l3 = l3;
 	c->family = 6;
-	return xr_common_l4(ip6h + 1,
-			    (const void *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len),
-			    data_end, ip6h->nexthdr);
+	limit = cur + bpf_ntohs(ip6h->payload_len);
+	key = xr_common_l4(cur, limit, data_end, ip6h->nexthdr);
+	if (key >= 0)
+		return key;
+	/* Not TCP or UDP right after the header: extension headers? */
+	return xr_common_ext6(cur, limit, data_end, ip6h->nexthdr);
 }
 
 /*
  * The common shape on a short path of its own: Ethernet, at most two VLAN
- * tags, IPv4 without options and not fragmented or IPv6 without extension
- * headers, then TCP or UDP, the whole IP packet in the first buffer.
+ * tags, IPv4 without options and not fragmented or IPv6 with at most
+ * XR_COMMON_EXT hop-by-hop, destination options or routing headers, then
+ * TCP or UDP, the whole IP packet in the first buffer.
  * Returns xr_stat_key(proto, dport) (proto XR_PROTO_*, dport in host
  * order) and fills *c (what a source check needs), or returns -1 for any
  * other packet, which xr_parse() then parses in full. Whenever it returns

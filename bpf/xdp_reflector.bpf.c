@@ -29,12 +29,12 @@
  * Two functions decide: xr_verdict() all of the above for any packet, and
  * the program's entry a straight path for the common case that calls it
  * for everything else (see there). What every packet reads, the class
- * defaults, the port table and the reply prefilter, are globals of the
- * object (bpf/maps.h): direct loads, no lookup. The per-CPU counters are
- * arrays whose lookup the verifier inlines (tests/bpf/xlated.sh fails if a
- * bpf_map_lookup_elem call appears); only the source-list LPM lookup and
- * the exact reply check are calls, and only for source-restricted ports
- * and for packets to closed ports with a live flow.
+ * defaults, the port table, the source lists and the reply prefilter,
+ * are globals of the object (bpf/maps.h): direct loads, no lookup. The
+ * per-CPU counters are arrays whose lookup the verifier inlines
+ * (tests/bpf/xlated.sh fails if a bpf_map_lookup_elem call appears); only
+ * the exact reply check is a call, and only for packets to closed ports
+ * with a live flow.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -45,6 +45,7 @@
 #include "parse.h"
 #include "reply.h"
 #include "drop.h"
+#include "sources.h"
 
 /*
  * pass_packets/pass_bytes come first, drop_* next: the pair is chosen by
@@ -74,32 +75,32 @@ static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
 	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
 }
 
-/* Is the source of the IPv4 or IPv6 header at L3 in RULE's list? */
-static __always_inline int xr_source_allowed(__u8 family, const void *l3,
+/*
+ * Is the source of the IPv4 or IPv6 header at L3 in RULE's list? A binary
+ * search of the rule's ranges of that family (bpf/sources.h): direct loads
+ * from xr_tables, no map lookup. An IPv4-mapped IPv6 source falls in no
+ * IPv6 range (the compiler cuts ::ffff:0:0/96 out), so it never matches
+ * an IPv4 network.
+ */
+static __always_inline int xr_source_allowed(const void *l3, __u8 family,
 					     __u32 gen, __u32 rule)
 {
-	struct xr_source_key key = {
-		.prefixlen = XR_SOURCE_SET_BITS + 128,
-		.set = xr_source_set(gen, rule),
-	};
+	const struct xr_source_slice *s =
+		&xr_tables.src_slice[gen & 1][rule & (XR_RULES_PER_GEN - 1)];
 
 	if (family == 4) {
 		const struct iphdr *iph = l3;
 
-		key.addr[10] = 0xff;
-		key.addr[11] = 0xff;
-		__builtin_memcpy(&key.addr[12], &iph->saddr, 4);
-	} else {
-		const struct ipv6hdr *ip6h = l3;
-
-		/* A v4-mapped IPv6 source must not match an IPv4 list. */
-		if (ip6h->saddr.in6_u.u6_addr32[0] == 0 &&
-		    ip6h->saddr.in6_u.u6_addr32[1] == 0 &&
-		    ip6h->saddr.in6_u.u6_addr32[2] == bpf_htonl(0xffff))
-			return 0;
-		__builtin_memcpy(key.addr, &ip6h->saddr, 16);
+		return xr_in_ranges4(xr_tables.src_v4[gen & 1], &s->v4,
+				     bpf_ntohl(iph->saddr));
 	}
-	return bpf_map_lookup_elem(&xr_sources, &key) != NULL;
+	{
+		const __u64 *a = (const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
+
+		return xr_in_ranges6(xr_tables.src_v6[gen & 1], &s->v6,
+				     bpf_be64_to_cpu(a[0]),
+				     bpf_be64_to_cpu(a[1]));
+	}
 }
 
 /* ICMP types a host needs whatever the profile (ufw's before-rules agree). */
@@ -242,7 +243,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	port_flags = port->flags;
 	pass = (port_flags & XR_PORT_ALLOW) &&
 	       (!(port_flags & XR_PORT_SOURCES) ||
-		xr_source_allowed(pkt.family, pkt.l3, gen, port->rule));
+		xr_source_allowed(pkt.l3, pkt.family, gen, port->rule));
 
 	/* Not allowed by the profile: it may still be a reply (reply.h). */
 	if (!pass && cp->replies && xr_is_reply(&pkt, cp))
@@ -260,7 +261,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 /*
  * The straight path: an unfragmented TCP/UDP packet of the common shape
  * (xr_parse_common), whole in the first buffer, to an open port, to a
- * source-restricted one (one LPM lookup), or to a closed one from whose
+ * source-restricted one (a search of its source ranges), or to a closed one from whose
  * local port no flow is live (a flood of closed ports). It decides
  * exactly as xr_verdict() would; every other packet goes there.
  */
@@ -288,7 +289,7 @@ int xdp_reflector(struct xdp_md *ctx)
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
 	if (pass && (port->flags & XR_PORT_SOURCES))
-		pass = xr_source_allowed(c.family, c.l3, key >> 17, port->rule);
+		pass = xr_source_allowed(c.l3, c.family, key >> 17, port->rule);
 
 	/*
 	 * xr_is_reply()'s prefilter: no live flow from that port, no reply.

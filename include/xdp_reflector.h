@@ -49,6 +49,7 @@
 #define XR_PROTO_TCP 0
 #define XR_PROTO_UDP 1
 #define XR_PROTOS 2
+#define XR_RULES_PER_GEN 4096 /* rules of one generation: xr_port_entry.rule < this */
 
 /* Key of xr_ports: generation, protocol and destination port in one index. */
 static inline __u32 xr_port_key(__u32 gen, __u32 proto, __u32 port)
@@ -77,23 +78,50 @@ struct xr_port_entry {
 _Static_assert(sizeof(struct xr_port_entry) == 4, "xr_port_entry layout");
 
 /*
- * Key of xr_sources, an LPM trie. The first 32 bits select the set (the
- * generation and the rule), so one trie holds every rule's list in both
- * generations. IPv4 sources are stored v4-mapped (::ffff:a.b.c.d).
+ * Source lists of source-restricted rules (XR_PORT_SOURCES), in xr_tables
+ * (pin XR_MAP_SOURCES, see "Where the tables live"). Per generation and
+ * family, each rule's networks become address ranges [first, last] in host
+ * byte order, sorted, merged where they touch, and laid out one rule after
+ * another; src_slice[gen][rule] says where the rule's ranges start and how
+ * many there are. The packet path binary-searches that slice with direct
+ * loads: an LPM trie walk (the map this replaced) costs a few ns per level,
+ * 60-90 ns for 1,000 networks on the bench machine. IPv4 sources are
+ * searched among IPv4 ranges only, IPv6 among IPv6 ranges, which never
+ * cover ::ffff:0:0/96 (the compiler cuts it out): an IPv4-mapped IPv6
+ * source is in no list.
  */
-struct xr_source_key {
-	__u32 prefixlen; /* XR_SOURCE_SET_BITS + address prefix length */
-	__u32 set; /* xr_source_set(gen, rule): always matched in full */
-	__u8 addr[16];
-};
-_Static_assert(sizeof(struct xr_source_key) == 24, "xr_source_key layout");
-#define XR_SOURCE_SET_BITS 32
-#define XR_SOURCES_MAX 16384
+#define XR_SOURCES_MAX 16384 /* per generation, over all rules and families */
 
-static inline __u32 xr_source_set(__u32 gen, __u32 rule)
-{
-	return (gen << 16) | rule;
-}
+/*
+ * One family's ranges of one rule: N ranges from index FIRST on, searched
+ * in STEPS + 1 probes (STEPS = floor(log2(N)): the first probe at TOP =
+ * N - 2^STEPS, then 2^(STEPS-1), ..., 1 on from the last range found not
+ * after the address). N = 0: no list of this family, NONEMPTY 0.
+ */
+struct xr_source_list {
+	__u16 first;
+	__u16 top;
+	__u8 steps;
+	__u8 nonempty;
+	__u16 count; /* N, for the loader's readers */
+};
+
+struct xr_source_slice {
+	struct xr_source_list v4; /* into src_v4[gen] */
+	struct xr_source_list v6; /* into src_v6[gen] */
+};
+_Static_assert(sizeof(struct xr_source_slice) == 16, "xr_source_slice layout");
+
+struct xr_range4 {
+	__u32 first, last;
+};
+_Static_assert(sizeof(struct xr_range4) == 8, "xr_range4 layout");
+
+struct xr_range6 {
+	__u64 first_hi, first_lo; /* the address's two halves, host order */
+	__u64 last_hi, last_lo;
+};
+_Static_assert(sizeof(struct xr_range6) == 32, "xr_range6 layout");
 
 /*
  * Replies: how long after the host last sent in a flow its replies still
@@ -223,9 +251,9 @@ struct xr_flow {
  *   pin XR_MAP_CONFIG      the object's ".data.xr_config" (skeleton
  *                          maps.data_xr_config): key 0 is struct xr_config,
  *                          read and written with map lookups and updates.
- *   pin XR_MAP_PORTS and   the object's ".bss" (kernel name
- *   pin XR_MAP_FLOW_PORTS  "<object>.bss", skeleton maps.bss), one map
- *                          pinned under both names: struct xr_tables. Its
+ *   pin XR_MAP_PORTS,      the object's ".bss" (kernel name
+ *   XR_MAP_FLOW_PORTS and  "<object>.bss", skeleton maps.bss), one map
+ *   XR_MAP_SOURCES         pinned under the three names: struct xr_tables. Its
  *                          first XR_PORT_KEYS 8-byte slots are the port
  *                          tables, laid out as an mmapable array map of
  *                          struct xr_port_entry would be, so the loader
@@ -239,10 +267,16 @@ struct xr_port_slot {
 struct xr_tables {
 	struct xr_port_slot ports[XR_PORT_KEYS]; /* [xr_port_key()] */
 	__u64 flow_ports[XR_FLOW_PORT_SLOTS]; /* [xr_stat_key()], XR_FLOW_CLOCK */
+	/* Source lists (see struct xr_source_slice), written like the ports. */
+	struct xr_source_slice src_slice[XR_GENS][XR_RULES_PER_GEN];
+	struct xr_range4 src_v4[XR_GENS][XR_SOURCES_MAX];
+	struct xr_range6 src_v6[XR_GENS][XR_SOURCES_MAX];
 };
 _Static_assert(sizeof(struct xr_port_slot) == 8, "xr_port_slot layout");
 _Static_assert(sizeof(struct xr_tables) ==
-		       XR_PORT_KEYS * 8 + XR_FLOW_PORT_SLOTS * 8,
+		       XR_PORT_KEYS * 8 + XR_FLOW_PORT_SLOTS * 8 +
+			       XR_GENS * (XR_RULES_PER_GEN * 16 +
+					  XR_SOURCES_MAX * (8 + 32)),
 	       "xr_tables layout");
 
 /*
@@ -250,7 +284,6 @@ _Static_assert(sizeof(struct xr_tables) ==
  * that stats, status, reload and a confirm rollback work from any process.
  * The packet path never reads xr_rules or xr_meta.
  */
-#define XR_RULES_PER_GEN 4096
 
 /* xr_rules[gen * XR_RULES_PER_GEN + rule]: what a port entry's .rule names. */
 #define XR_LABEL_LEN 64 /* service labels and feature names, with the NUL */

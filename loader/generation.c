@@ -80,73 +80,22 @@ static int write_rules(const struct xr_maps *m, __u32 gen,
 	return 0;
 }
 
-static void source_key(struct xr_source_key *k, __u32 gen, __u32 rule,
-		       const struct xr_cidr *c)
-{
-	unsigned int plen;
-
-	memset(k, 0, sizeof(*k));
-	k->set = xr_source_set(gen, rule);
-	xr_addr_to_v6(c->family, c->addr, c->prefixlen, k->addr, &plen);
-	k->prefixlen = XR_SOURCE_SET_BITS + plen;
-}
-
-/* Remove generation GEN's source entries (the trie is shared by both). */
-static int clear_sources(const struct xr_maps *m, __u32 gen)
-{
-	struct xr_source_key key, next, *batch;
-	size_t n = 0, cap = 256, i;
-	int err = 0, more;
-
-	batch = malloc(cap * sizeof(*batch));
-	if (!batch)
-		return -ENOMEM;
-	more = !bpf_map_get_next_key(m->sources, NULL, &next);
-	while (more) {
-		key = next;
-		more = !bpf_map_get_next_key(m->sources, &key, &next);
-		if ((key.set >> 16) != gen)
-			continue;
-		if (n == cap) {
-			struct xr_source_key *b =
-				realloc(batch, 2 * cap * sizeof(*batch));
-			if (!b) {
-				err = -ENOMEM;
-				goto out;
-			}
-			batch = b;
-			cap *= 2;
-		}
-		batch[n++] = key;
-	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(m->sources, &batch[i]) &&
-		    errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-out:
-	free(batch);
-	return err;
-}
-
+/*
+ * The source lists live in the same mmapable global as the port tables
+ * (struct xr_tables, pin XR_MAP_SOURCES): generation GEN's slices and
+ * ranges are written with stores while the packet path reads the other.
+ */
 static int write_sources(const struct xr_maps *m, __u32 gen,
 			 const struct xr_policy *p)
 {
-	struct xr_source_key key;
-	__u8 one = 1;
-	size_t i, j;
-	int err;
+	size_t len;
+	struct xr_tables *t = map_mmap(m->sources, 1, sizeof(struct xr_tables),
+				       &len);
 
-	err = clear_sources(m, gen);
-	if (err)
-		return err;
-	for (i = 0; i < p->nrules; i++)
-		for (j = 0; j < p->rules[i].nsources; j++) {
-			source_key(&key, gen, (__u32)i, &p->rules[i].sources[j]);
-			if (bpf_map_update_elem(m->sources, &key, &one, BPF_ANY))
-				return -errno;
-		}
+	if (!t)
+		return -errno;
+	xr_sources_store(t, gen, &p->src);
+	munmap(t, len);
 	return 0;
 }
 

@@ -101,6 +101,163 @@ uint64_t xr_policy_digest(const struct xr_policy *p)
 	return h;
 }
 
+/* ---- Source lists --------------------------------------------------------- */
+
+typedef unsigned __int128 xr_u128;
+
+/* IPv4-mapped addresses, ::ffff:0:0/96: never in an IPv6 list. */
+#define V4MAPPED_FIRST ((xr_u128)0xffff << 32)
+#define V4MAPPED_LAST (V4MAPPED_FIRST | 0xffffffffu)
+
+struct span {
+	xr_u128 first, last;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static xr_u128 cidr_first(const struct xr_cidr *c, xr_u128 *last)
+{
+	unsigned int bits = c->family == AF_INET ? 32 : 128, i;
+	xr_u128 a = 0, host;
+
+	for (i = 0; i < bits / 8; i++)
+		a = a << 8 | c->addr[i];
+	host = c->prefixlen >= bits ? 0 :
+	       bits - c->prefixlen == 128 ? ~(xr_u128)0 :
+					   ((xr_u128)1 << (bits - c->prefixlen)) - 1;
+	*last = a | host;
+	return a & ~host;
+}
+
+/* Sort V (N) and merge ranges that overlap or touch: the new count. */
+static size_t spans_merge(struct span *v, size_t n)
+{
+	size_t i, out = 0;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), span_cmp);
+	for (i = 1; i < n; i++) {
+		if (v[out].last == ~(xr_u128)0 || v[i].first <= v[out].last + 1) {
+			if (v[i].last > v[out].last)
+				v[out].last = v[i].last;
+		} else {
+			v[++out] = v[i];
+		}
+	}
+	return out + 1;
+}
+
+/* N ranges from FIRST on, with the search's first probe and step count. */
+static struct xr_source_list source_list(size_t first, size_t n)
+{
+	struct xr_source_list l = { .first = (uint16_t)first,
+				    .count = (uint16_t)n,
+				    .nonempty = n > 0 };
+
+	while (n >> (l.steps + 1))
+		l.steps++;
+	l.top = (uint16_t)(n ? n - ((size_t)1 << l.steps) : 0);
+	return l;
+}
+
+int xr_sources_add(struct xr_policy_sources *src, size_t rule,
+		   const struct xr_cidr *cidrs, size_t n)
+{
+	struct span *s4, *s6;
+	size_t n4 = 0, n6 = 0, i;
+	int err = 0;
+
+	if (rule >= XR_RULES_MAX)
+		return -E2BIG;
+	s4 = calloc(n + 1, sizeof(*s4));
+	s6 = calloc(2 * n + 1, sizeof(*s6));
+	if (!s4 || !s6) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		xr_u128 last, first = cidr_first(&cidrs[i], &last);
+
+		if (cidrs[i].family == AF_INET) {
+			s4[n4++] = (struct span){ first, last };
+			continue;
+		}
+		/* The part below and the part above the IPv4-mapped block. */
+		if (first < V4MAPPED_FIRST)
+			s6[n6++] = (struct span){
+				first, last < V4MAPPED_FIRST ? last :
+							      V4MAPPED_FIRST - 1
+			};
+		if (last > V4MAPPED_LAST)
+			s6[n6++] = (struct span){
+				first > V4MAPPED_LAST ? first : V4MAPPED_LAST + 1,
+				last
+			};
+	}
+	n4 = spans_merge(s4, n4);
+	n6 = spans_merge(s6, n6);
+	if (src->n4 + n4 > XR_SOURCES_MAX || src->n6 + n6 > XR_SOURCES_MAX) {
+		err = -E2BIG;
+		goto out;
+	}
+	if (n4) {
+		struct xr_range4 *v = realloc(src->v4, (src->n4 + n4) * sizeof(*v));
+
+		if (!v) {
+			err = -ENOMEM;
+			goto out;
+		}
+		src->v4 = v;
+	}
+	if (n6) {
+		struct xr_range6 *v = realloc(src->v6, (src->n6 + n6) * sizeof(*v));
+
+		if (!v) {
+			err = -ENOMEM;
+			goto out;
+		}
+		src->v6 = v;
+	}
+	src->slice[rule].v4 = source_list(src->n4, n4);
+	src->slice[rule].v6 = source_list(src->n6, n6);
+	for (i = 0; i < n4; i++)
+		src->v4[src->n4++] = (struct xr_range4){ (uint32_t)s4[i].first,
+							 (uint32_t)s4[i].last };
+	for (i = 0; i < n6; i++)
+		src->v6[src->n6++] = (struct xr_range6){
+			(uint64_t)(s6[i].first >> 64), (uint64_t)s6[i].first,
+			(uint64_t)(s6[i].last >> 64), (uint64_t)s6[i].last,
+		};
+out:
+	free(s4);
+	free(s6);
+	return err;
+}
+
+void xr_sources_free(struct xr_policy_sources *src)
+{
+	free(src->v4);
+	free(src->v6);
+	memset(src, 0, sizeof(*src));
+}
+
+void xr_sources_store(struct xr_tables *t, uint32_t gen,
+		      const struct xr_policy_sources *src)
+{
+	gen &= 1;
+	memcpy(t->src_slice[gen], src->slice, sizeof(src->slice));
+	if (src->n4)
+		memcpy(t->src_v4[gen], src->v4, src->n4 * sizeof(*src->v4));
+	if (src->n6)
+		memcpy(t->src_v6[gen], src->v6, src->n6 * sizeof(*src->v6));
+}
+
 /* ---- Compiling ---------------------------------------------------------- */
 
 void xr_policy_free(struct xr_policy *p)
@@ -112,6 +269,7 @@ void xr_policy_free(struct xr_policy *p)
 	for (i = 0; i < p->nrules; i++)
 		free(p->rules[i].sources);
 	free(p->rules);
+	xr_sources_free(&p->src);
 	free(p);
 }
 
@@ -119,6 +277,7 @@ int xr_policy_compile(struct xr_policy *p, const struct xr_rule *rules,
 		      size_t n, const struct xr_loc *at)
 {
 	size_t nsources = 0, i;
+	int err;
 
 	for (i = 0; i < n; i++)
 		nsources += rules[i].nsources;
@@ -155,6 +314,10 @@ int xr_policy_compile(struct xr_policy *p, const struct xr_rule *rules,
 			memcpy(r->sources, s->sources,
 			       s->nsources * sizeof(*r->sources));
 			r->nsources = s->nsources;
+			err = xr_sources_add(&p->src, p->nrules, s->sources,
+					     s->nsources);
+			if (err)
+				return err;
 		}
 		for (port = s->first_port; port <= s->last_port; port++) {
 			p->ports[s->proto][port].rule = (uint16_t)p->nrules;

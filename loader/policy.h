@@ -39,6 +39,18 @@ struct xr_feature_state {
 	bool enabled;
 };
 
+/*
+ * One generation's source lists as the packet path searches them
+ * (include/xdp_reflector.h, struct xr_source_slice): per rule, its
+ * networks as sorted, merged ranges of each family.
+ */
+struct xr_policy_sources {
+	struct xr_source_slice slice[XR_RULES_MAX];
+	struct xr_range4 *v4;
+	struct xr_range6 *v6;
+	size_t n4, n6;
+};
+
 struct xr_policy {
 	char name[XR_NAME_MAX];
 	char description[256];
@@ -49,6 +61,7 @@ struct xr_policy {
 	struct xr_class_policy classes;
 	/* The packet path's port table for one generation, per protocol. */
 	struct xr_port_entry ports[XR_PROTOS][XR_PORTS_PER_PROTO];
+	struct xr_policy_sources src; /* the rules' sources, compiled */
 };
 
 /*
@@ -60,6 +73,21 @@ struct xr_policy {
 int xr_policy_compile(struct xr_policy *p, const struct xr_rule *rules,
 		      size_t n, const struct xr_loc *at);
 void xr_policy_free(struct xr_policy *p);
+
+/*
+ * RULE's sources CIDRS (N, any order) as its slice of SRC: each family's
+ * networks as ranges, sorted and merged, IPv6 without ::ffff:0:0/96.
+ * 0, -E2BIG (more than XR_SOURCES_MAX ranges of a family) or -ENOMEM.
+ */
+int xr_sources_add(struct xr_policy_sources *src, size_t rule,
+		   const struct xr_cidr *cidrs, size_t n);
+void xr_sources_free(struct xr_policy_sources *src);
+/*
+ * SRC into generation GEN of T (the packet path's tables, mmapped): every
+ * slice of GEN, then the ranges they point to.
+ */
+void xr_sources_store(struct xr_tables *t, uint32_t gen,
+		      const struct xr_policy_sources *src);
 
 /* Would the policy pass a new TCP/UDP flow from SRC (AF_INET/AF_INET6 bytes) to
  * PORT? */

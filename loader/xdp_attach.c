@@ -112,7 +112,7 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	memset(&m, 0xff, sizeof(m));
 	m.config = bpf_map__fd(skel->maps.data_xr_config);
 	m.ports = bpf_map__fd(skel->maps.bss); /* struct xr_tables */
-	m.sources = bpf_map__fd(skel->maps.xr_sources);
+	m.sources = m.ports; /* xr_tables holds the source lists too */
 	m.port_stats = bpf_map__fd(skel->maps.xr_port_stats);
 	m.class_stats = bpf_map__fd(skel->maps.xr_class_stats);
 	m.rules = bpf_map__fd(skel->maps.xr_rules);

@@ -41,6 +41,7 @@
 
 #include "xdp_reflector.h"
 #include "parse.h" /* XR_VLAN_MAX, XR_IPV6_EXT_MAX, XR_ETH_P_* */
+#include "policy.h" /* xr_sources_add(): the source lists as the loader compiles them */
 #include "xdp_reflector.skel.h"
 
 /* ---------------------------------------------------------------------
@@ -92,6 +93,8 @@ static const struct port_rule policy_ports[] = {
 	{ 0, XR_PROTO_UDP, 44200, 44300, 3, XR_PORT_ALLOW },
 	{ 0, XR_PROTO_TCP, 8888, 8888, 4, XR_PORT_ALLOW | XR_PORT_SOURCES },
 	{ 0, XR_PROTO_TCP, 8889, 8889, 5, XR_PORT_ALLOW | XR_PORT_SOURCES },
+	/* 1000 networks per family: the rows below and big_list(). */
+	{ 0, XR_PROTO_TCP, 8890, 8890, 6, XR_PORT_ALLOW | XR_PORT_SOURCES },
 	/* Generation 1: 443 and 7881 gone, 9000 new, 8888 from other sources. */
 	{ 1, XR_PROTO_TCP, 80, 80, 0, XR_PORT_ALLOW },
 	{ 1, XR_PROTO_TCP, 9000, 9000, 1, XR_PORT_ALLOW },
@@ -112,7 +115,71 @@ static const struct source_rule policy_sources[] = {
 	{ 0, 5, "203.0.113.0/24" }, /* another rule's list: no use for 8888 */
 	{ 1, 4, "198.51.100.0/24" },
 	{ 1, 4, "2001:db8:2::/48" },
+	/* Rule 6 (tcp 8890): these, then big_list()'s, 1000 per family. */
+	{ 0, 6, "10.0.0.0/8" },
+	{ 0, 6, "172.16.0.0/24" }, /* with the next: one range */
+	{ 0, 6, "172.16.1.0/24" },
+	{ 0, 6, "172.16.1.128/25" }, /* inside the one before */
+	{ 0, 6, "203.0.113.77/32" },
+	{ 0, 6, "2001:db8:100::/48" },
+	{ 0, 6, "2001:db8:200::1/128" },
+	{ 0, 6, "2001:db8:300::/40" },
+	{ 0, 6, "2001:db8:301::/48" }, /* inside the one before */
 };
+
+/*
+ * The rest of rule 6's 1000 networks per family, spread over the address
+ * space away from the rows' networks, prefix lengths /16-/32 and
+ * /32-/128: adjacent and nested ones included, so ranges merge.
+ */
+#define BIG_RULE 6
+#define BIG_PER_FAMILY 1000
+#define BIG_STATIC4 5
+#define BIG_STATIC6 4
+
+static size_t big_list(struct xr_cidr *out)
+{
+	size_t n = 0;
+	__u32 i;
+	int b;
+
+	for (i = 0; i < BIG_PER_FAMILY - BIG_STATIC4; i++) {
+		struct xr_cidr *c = &out[n++];
+		unsigned int len = 16 + i % 17;
+		__u32 a = 0x0c000000u + i * ((0x9f000000u - 0x0c000000u) /
+					     (BIG_PER_FAMILY - BIG_STATIC4));
+
+		if (i % 7 == 3) { /* right after the network before: merges */
+			__u32 prev;
+
+			memcpy(&prev, out[n - 2].addr, 4);
+			a = ntohl(prev) + (1u << (32 - out[n - 2].prefixlen));
+		}
+		memset(c, 0, sizeof(*c));
+		c->family = AF_INET;
+		c->prefixlen = (__u8)len;
+		a &= len ? ~0u << (32 - len) : 0;
+		a = htonl(a);
+		memcpy(c->addr, &a, 4);
+	}
+	for (i = 0; i < BIG_PER_FAMILY - BIG_STATIC6; i++) {
+		struct xr_cidr *c = &out[n++];
+		unsigned int len = 32 + i % 97;
+		__u64 hi = 0x2400000000000000ull + (__u64)i * 0x000fedcba9876543ull;
+		__u64 lo = 0x0123456789abcdefull * (i + 1);
+
+		memset(c, 0, sizeof(*c));
+		c->family = AF_INET6;
+		c->prefixlen = (__u8)len;
+		for (b = 0; b < 8; b++) {
+			c->addr[b] = (__u8)(hi >> (56 - 8 * b));
+			c->addr[8 + b] = (__u8)(lo >> (56 - 8 * b));
+		}
+		for (b = len; b < 128; b++) /* clear the host bits */
+			c->addr[b / 8] &= (__u8)~(0x80 >> (b % 8));
+	}
+	return n;
+}
 
 static const struct xr_config policy_config = {
 	.active_gen = 0,
@@ -1296,6 +1363,67 @@ static const struct row rows[] = {
 	{ .name = "v6 tcp 8888 from 2001:db8:1::5 behind 802.1ad+802.1Q allowed",
 	  .pkt = { .vlans = 2, TCP6(8888), .src = "2001:db8:1::5" },
 	  .verdict = XDP_PASS, .counter = PORT(TCP, 8888) },
+	/* Rule 6, tcp 8890: 1000 networks per family (big_list()). */
+	{ .name = "1000 nets: v4 tcp 8890 from 10.0.0.0 (first of 10/8) allowed",
+	  .pkt = { TCP4(8890), .src = "10.0.0.0" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 10.255.255.255 (last of 10/8) allowed",
+	  .pkt = { TCP4(8890), .src = "10.255.255.255" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 9.255.255.255 (just below 10/8) denied",
+	  .pkt = { TCP4(8890), .src = "9.255.255.255" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 11.0.0.0 (just above 10/8) denied",
+	  .pkt = { TCP4(8890), .src = "11.0.0.0" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 172.16.1.255 (adjacent /24s merged) allowed",
+	  .pkt = { TCP4(8890), .src = "172.16.1.255" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 172.16.2.0 (just past them) denied",
+	  .pkt = { TCP4(8890), .src = "172.16.2.0" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 203.0.113.77 (a /32) allowed",
+	  .pkt = { TCP4(8890), .src = "203.0.113.77" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 203.0.113.76 (beside the /32) denied",
+	  .pkt = { TCP4(8890), .src = "203.0.113.76" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8890 from 203.0.113.78 (beside the /32) denied",
+	  .pkt = { TCP4(8890), .src = "203.0.113.78" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v4 tcp 8888 from 10.0.0.1 (rule 6's list, not 8888's) denied",
+	  .pkt = { TCP4(8888), .src = "10.0.0.1" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8888) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:100:: (first of the /48) allowed",
+	  .pkt = { TCP6(8890), .src = "2001:db8:100::" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:100:ffff:ffff:ffff:ffff:ffff (last) allowed",
+	  .pkt = { TCP6(8890), .src = "2001:db8:100:ffff:ffff:ffff:ffff:ffff" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:ff:ffff:ffff:ffff:ffff:ffff (just below) denied",
+	  .pkt = { TCP6(8890), .src = "2001:db8:ff:ffff:ffff:ffff:ffff:ffff" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:101:: (just above) denied",
+	  .pkt = { TCP6(8890), .src = "2001:db8:101::" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:200::1 (a /128) allowed",
+	  .pkt = { TCP6(8890), .src = "2001:db8:200::1" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:200::2 (beside the /128) denied",
+	  .pkt = { TCP6(8890), .src = "2001:db8:200::2" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from 2001:db8:3ff:: (the /40 holding a /48) allowed",
+	  .pkt = { TCP6(8890), .src = "2001:db8:3ff::" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from ::ffff:10.0.0.1 (IPv4-mapped, 10/8 listed) denied",
+	  .pkt = { TCP6(8890), .src = "::ffff:10.0.0.1" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "1000 nets: v6 tcp 8890 from ::ffff:203.0.113.77 (IPv4-mapped, the /32 listed) denied",
+	  .pkt = { TCP6(8890), .src = "::ffff:203.0.113.77" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	{ .name = "v6 tcp 8888 from ::ffff:192.0.2.7 (IPv4-mapped, 192.0.2.0/24 listed) denied",
+	  .pkt = { TCP6(8888), .src = "::ffff:192.0.2.7" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8888) },
 	{ .name = "v4 udp 8888 from 192.0.2.7 denied (the rule is tcp)",
 	  .pkt = { UDP4(8888), .src = "192.0.2.7" },
 	  .verdict = XDP_DROP, .counter = PORT(UDP, 8888) },
@@ -1688,31 +1816,48 @@ static void take_snapshot(struct snapshot *s)
 		fail_msg("reading xr_class_stats: %s", strerror(-err));
 }
 
-static int parse_cidr(const char *cidr, struct xr_source_key *key, __u32 set)
+/*
+ * policy_sources into the tables as the loader writes them: each (gen,
+ * rule)'s list compiled by xr_sources_add(), each generation stored with
+ * xr_sources_store() (loader/policy.c).
+ */
+static int load_sources(void)
 {
-	char addr[64];
-	const char *slash = strchr(cidr, '/');
-	int len;
+	size_t n = sizeof(policy_sources) / sizeof(policy_sources[0]);
+	static struct xr_cidr list[2 * BIG_PER_FAMILY];
+	static struct xr_policy_sources src[XR_GENS];
+	char why[256];
+	__u32 gen, rule;
+	size_t i, k;
+	int err = 0;
 
-	if (!slash || (size_t)(slash - cidr) >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, cidr, slash - cidr);
-	addr[slash - cidr] = '\0';
-	len = atoi(slash + 1);
-	memset(key, 0, sizeof(*key));
-	key->set = set;
-	if (strchr(addr, ':')) {
-		if (inet_pton(AF_INET6, addr, key->addr) != 1)
-			return -EINVAL;
-		key->prefixlen = XR_SOURCE_SET_BITS + len;
-	} else {
-		key->addr[10] = 0xff; /* v4-mapped ::ffff:a.b.c.d */
-		key->addr[11] = 0xff;
-		if (inet_pton(AF_INET, addr, key->addr + 12) != 1)
-			return -EINVAL;
-		key->prefixlen = XR_SOURCE_SET_BITS + 96 + len;
+	for (gen = 0; gen < XR_GENS && !err; gen++) {
+		for (rule = 0; rule < XR_RULES_PER_GEN && !err; rule++) {
+			for (i = 0, k = 0; i < n; i++) {
+				const struct source_rule *s = &policy_sources[i];
+
+				if (s->gen != gen || s->rule != rule)
+					continue;
+				if (xr_parse_cidr(s->cidr, &list[k++], why,
+						  sizeof(why))) {
+					fprintf(stderr, "source %s: %s\n",
+						s->cidr, why);
+					return -1;
+				}
+			}
+			if (gen == 0 && rule == BIG_RULE)
+				k += big_list(list + k);
+			if (k)
+				err = xr_sources_add(&src[gen], rule, list, k);
+		}
+		if (!err)
+			xr_sources_store(&skel->bss->xr_tables, gen, &src[gen]);
 	}
-	return 0;
+	for (gen = 0; gen < XR_GENS; gen++)
+		xr_sources_free(&src[gen]);
+	if (err)
+		fprintf(stderr, "sources: %s\n", strerror(-err));
+	return err ? -1 : 0;
 }
 
 /* Read a few entries back through the syscall: the stores must have landed. */
@@ -1801,7 +1946,6 @@ static int load_policy(void)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t sz = ((size_t)XR_PORT_KEYS * 8 + page - 1) & ~(size_t)(page - 1);
 	int ports_fd = bpf_map__fd(skel->maps.bss); /* xr_tables.ports first */
-	int sources_fd = bpf_map__fd(skel->maps.xr_sources);
 	__u64 *slots;
 	size_t i;
 	__u32 p;
@@ -1823,18 +1967,8 @@ static int load_policy(void)
 	if (check_policy())
 		return -1;
 
-	for (i = 0; i < sizeof(policy_sources) / sizeof(policy_sources[0]); i++) {
-		const struct source_rule *s = &policy_sources[i];
-		struct xr_source_key key;
-		__u8 one = 1;
-
-		if (parse_cidr(s->cidr, &key, xr_source_set(s->gen, s->rule)) ||
-		    bpf_map_update_elem(sources_fd, &key, &one, BPF_ANY)) {
-			fprintf(stderr, "source %s: %s\n", s->cidr,
-				strerror(errno));
-			return -1;
-		}
-	}
+	if (load_sources())
+		return -1;
 	return load_flows();
 }
 
@@ -2385,6 +2519,95 @@ static int write_pcap(const char *path)
 	return fclose(out) ? 1 : 0;
 }
 
+/*
+ * Rule 6's whole list through the program: every network's first and last
+ * address, the addresses just outside it, and each inside address as
+ * IPv4-mapped IPv6, against the CIDR reference (xr_cidr_contains: what
+ * the profile says). A search that misses a range, an edge or a merge
+ * fails here.
+ */
+static int big_verdict(int family, const __u8 *addr)
+{
+	struct pkt_spec s = { .family = family, .l4 = IPPROTO_TCP, .dport = 8890 };
+	char text[INET6_ADDRSTRLEN];
+	struct frame f;
+
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+	s.src = text;
+	build(&s, &f);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b,
+		    .data_size_in = f.len, .repeat = 1);
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		fail_msg("BPF_PROG_TEST_RUN: %s", strerror(errno));
+	return (int)opts.retval;
+}
+
+static void add_to(__u8 *a, int bytes, int delta)
+{
+	int i = bytes - 1;
+
+	if (delta > 0)
+		while (i >= 0 && ++a[i] == 0)
+			i--;
+	else
+		while (i >= 0 && a[i]-- == 0)
+			i--;
+}
+
+static void big_list_edges(void **state)
+{
+	static struct xr_cidr list[2 * BIG_PER_FAMILY];
+	size_t n = 0, i, j, checked = 0;
+	int bad = 0;
+	char why[256];
+
+	(void)state;
+	write_config(&rows[0]); /* generation 0, as the rows run */
+	for (i = 0; i < sizeof(policy_sources) / sizeof(policy_sources[0]); i++)
+		if (policy_sources[i].gen == 0 && policy_sources[i].rule == BIG_RULE)
+			assert_int_equal(xr_parse_cidr(policy_sources[i].cidr,
+						       &list[n++], why, sizeof(why)),
+					 0);
+	n += big_list(list + n);
+	assert_int_equal(n, 2 * BIG_PER_FAMILY);
+	for (i = 0; i < n; i++) {
+		const struct xr_cidr *c = &list[i];
+		int fam = c->family == AF_INET ? 4 : 6, bytes = fam == 4 ? 4 : 16;
+		__u8 probe[4][16], mapped[16] = { [10] = 0xff, [11] = 0xff };
+		int p;
+
+		for (p = 0; p < 4; p++)
+			memcpy(probe[p], c->addr, 16);
+		for (j = c->prefixlen; j < (size_t)bytes * 8; j++) {
+			probe[1][j / 8] |= (__u8)(0x80 >> (j % 8)); /* last */
+			probe[3][j / 8] |= (__u8)(0x80 >> (j % 8));
+		}
+		add_to(probe[2], bytes, -1); /* just below */
+		add_to(probe[3], bytes, +1); /* just above */
+		for (p = 0; p < 4; p++) {
+			int in = 0, v;
+
+			for (j = 0; j < n && !in; j++)
+				in = xr_cidr_contains(&list[j], c->family, probe[p]);
+			v = big_verdict(fam, probe[p]);
+			checked++;
+			if (v != (in ? XDP_PASS : XDP_DROP) && bad++ < 8)
+				print_error("network %zu (/%u, v%d) probe %d: %s, want %s\n",
+					    i, c->prefixlen, fam, p, verdict_name(v),
+					    in ? "XDP_PASS" : "XDP_DROP");
+		}
+		if (fam == 4) {
+			memcpy(mapped + 12, probe[0], 4);
+			checked++;
+			if (big_verdict(6, mapped) != XDP_DROP && bad++ < 8)
+				print_error("network %zu: its IPv4-mapped first address passes\n", i);
+		}
+	}
+	if (bad)
+		fail_msg("%d of %zu probes of rule 6's 1000+1000 networks judged wrong",
+			 bad, checked);
+}
+
 int main(int argc, char **argv)
 {
 	struct CMUnitTest *tests;
@@ -2399,7 +2622,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	tests = calloc(N_ROWS + N_EGRESS_ROWS + 2, sizeof(*tests));
+	tests = calloc(N_ROWS + N_EGRESS_ROWS + 3, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < N_ROWS; i++) {
@@ -2418,8 +2641,12 @@ int main(int argc, char **argv)
 	tests[N_ROWS + N_EGRESS_ROWS + 1].name =
 		"capture: drops (and would-drops) copied, snaplen and --port obeyed, nothing else, a full ring counted";
 	tests[N_ROWS + N_EGRESS_ROWS + 1].test_func = capture_copies_drops;
+	tests[N_ROWS + N_EGRESS_ROWS + 2].name =
+		"1000 nets: every network's edges and the addresses beside them "
+		"as the CIDR reference says, IPv4-mapped sources dropped";
+	tests[N_ROWS + N_EGRESS_ROWS + 2].test_func = big_list_edges;
 	ret = _cmocka_run_group_tests("fixtures", tests,
-				      N_ROWS + N_EGRESS_ROWS + 2, setup_program,
+				      N_ROWS + N_EGRESS_ROWS + 3, setup_program,
 				      teardown_program);
 	free(tests);
 	return ret;

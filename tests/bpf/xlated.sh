@@ -3,7 +3,7 @@
 #
 # The packet path must not call the generic map lookup: every array lookup
 # is inlined by the verifier, and the only calls left in the translated
-# program are the LPM trie lookup of source lists and bpf_xdp_get_buff_len.
+# program are bpf_xdp_get_buff_len (source lists are searched with direct loads).
 # A map chosen at run time (`c ? &a : &b`) or a hash map would show up here
 # as `call bpf_map_lookup_elem` / `call __htab_map_lookup_elem` (about 20 ns
 # each under retpolines, FIELD-NOTES.md).
@@ -24,7 +24,7 @@ prog=xdp_reflector
 # The calls the packet path may make. XR_XLATED_ALLOW adds names (space-
 # separated) for an experiment; a permanent change belongs here, with why.
 # The drop capture's copy (bpf/drop.h) runs only while a capture does.
-allowed_default="trie_lookup_elem bpf_xdp_get_buff_len bpf_ktime_get_ns
+allowed_default="bpf_xdp_get_buff_len bpf_ktime_get_ns
 	bpf_ringbuf_reserve bpf_ringbuf_submit bpf_ringbuf_discard bpf_xdp_load_bytes"
 # A hash lookup is a call by nature: allowed only into the map named here,
 # the flow table of the reply check (reached only by packets the port table

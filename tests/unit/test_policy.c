@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "policy.h"
+#include "sources.h" /* the packet path's search, compiled natively */
 #include "profile.h"
 #include "toggles.h"
 #include "yaml_doc.h" /* the file limits */
@@ -1086,6 +1087,77 @@ static void test_builtin_caddy_port_table(void **state)
 	xr_policy_free(p);
 }
 
+/*
+ * The source-list compiler (loader/policy.c): ranges sorted and merged per
+ * family, searched by bpf/sources.h exactly as the CIDR reference says,
+ * and ::ffff:0:0/96 never inside an IPv6 range even when a network given
+ * directly (the profile parser refuses such) covers it.
+ */
+static void test_source_ranges_match_the_cidrs(void **state)
+{
+	static const char *const nets[] = {
+		"10.0.0.0/8", "10.0.0.0/16", "11.0.0.0/8", "192.0.2.7",
+		"192.0.2.8/31", "0.0.0.0/1", "2001:db8::/32", "2001:db8:1::/48",
+		"2001:db9::/32", "::/0", "fe80::1",
+	};
+	struct xr_cidr c[sizeof(nets) / sizeof(nets[0])];
+	struct xr_policy_sources src = { 0 };
+	struct xr_tables *t = calloc(1, sizeof(*t));
+	char why[256];
+	size_t i, j, n = sizeof(nets) / sizeof(nets[0]);
+	unsigned int seed = 1;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < n; i++) {
+		if (xr_parse_cidr(nets[i], &c[i], why, sizeof(why))) {
+			/* ::/0 is refused by the parser: build it by hand */
+			memset(&c[i], 0, sizeof(c[i]));
+			c[i].family = AF_INET6;
+		}
+	}
+	assert_int_equal(xr_sources_add(&src, 3, c, n), 0);
+	/* 0/1 + 10/8 + 11/8 merge into one range; 192.0.2.7-9 into another */
+	assert_int_equal(src.slice[3].v4.count, 2);
+	assert_int_equal(src.slice[3].v6.count, 2); /* ::/0 around the mapped block */
+	xr_sources_store(t, 1, &src);
+	for (i = 0; i < 20000; i++) {
+		uint8_t a[16];
+		int fam = i & 1 ? AF_INET6 : AF_INET, in = 0, got;
+
+		for (j = 0; j < 16; j++)
+			a[j] = (uint8_t)(rand_r(&seed) >> 7);
+		if (i % 5 == 1) { /* IPv4-mapped */
+			memset(a, 0, 10);
+			a[10] = a[11] = 0xff;
+		}
+		if (i % 7 == 0) /* near 192.0.2.7 */
+			memcpy(a, (uint8_t[]){ 192, 0, 2, (uint8_t)(i % 16) }, 4);
+		for (j = 0; j < n && !in; j++)
+			in = c[j].family == fam && /* a list is per family */
+			     xr_cidr_contains(&c[j], fam, a) &&
+			     !(fam == AF_INET6 && !memcmp(a, (uint8_t[]){ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 12));
+		if (fam == AF_INET) {
+			uint32_t v = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+
+			got = xr_in_ranges4(t->src_v4[1], &t->src_slice[1][3].v4, v);
+		} else {
+			uint64_t hi = 0, lo = 0;
+
+			for (j = 0; j < 8; j++) {
+				hi = hi << 8 | a[j];
+				lo = lo << 8 | a[8 + j];
+			}
+			got = xr_in_ranges6(t->src_v6[1], &t->src_slice[1][3].v6, hi, lo);
+		}
+		if (got != in)
+			fail_msg("probe %zu (v%d) %s, reference %s", i,
+				 fam == AF_INET ? 4 : 6, got ? "in" : "out", in ? "in" : "out");
+	}
+	xr_sources_free(&src);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1129,6 +1201,7 @@ int main(void)
 		cmocka_unit_test(test_rule_and_source_limits),
 		cmocka_unit_test(test_profile_dirs_env_comes_first),
 		cmocka_unit_test(test_builtin_caddy_port_table),
+		cmocka_unit_test(test_source_ranges_match_the_cidrs),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, setup, teardown);

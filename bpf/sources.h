@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Source-list membership: a binary search over one rule's sorted, disjoint
+ * address ranges of one family (include/xdp_reflector.h, struct
+ * xr_source_list). Pure functions over the arrays they are given, so the
+ * same code compiles for the host and is unit-tested against the CIDR
+ * reference (tests/unit/test_sources.c).
+ *
+ * Contract: TAB holds XR_SOURCES_MAX ranges (one generation's) and L
+ * describes a list inside it; the answer is 1 when ADDR lies in one of
+ * L's ranges, else 0. Offsets are kept from TAB, so one mask bounds them.
+ *
+ * The search (Shar's, as in Knuth 6.2.1): probe TOP = N - 2^STEPS first,
+ * then steps of 2^(STEPS-1) .. 1 from the last range that starts at or
+ * before the address: STEPS + 1 probes for N ranges, no loop. A step is
+ * a handful of instructions, unrolled as a ladder of "steps > s" tests
+ * that the branch predictor learns; offsets are masked so that the
+ * verifier sees every load in range and its paths merge.
+ */
+#ifndef XR_SOURCES_H
+#define XR_SOURCES_H
+
+#include <linux/types.h>
+
+#include "xdp_reflector.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* Byte offsets into a list: below XR_SOURCES_MAX entries, entry-aligned. */
+#define XR_SOURCE_OFF4 ((XR_SOURCES_MAX - 1) * sizeof(struct xr_range4))
+#define XR_SOURCE_OFF6 ((XR_SOURCES_MAX - 1) * sizeof(struct xr_range6))
+
+#define XR_STEP4(s)                                                            \
+	do {                                                                   \
+		if (l->steps > (s)) {                                          \
+			t = (at + (8ULL << (s))) & XR_SOURCE_OFF4;             \
+			if (((const struct xr_range4 *)(r + t))->first <=      \
+			    addr)                                              \
+				at = t;                                        \
+		}                                                              \
+	} while (0)
+
+static __always_inline int xr_in_ranges4(const struct xr_range4 *tab,
+					 const struct xr_source_list *l,
+					 __u32 addr)
+{
+	const __u8 *r = (const __u8 *)tab;
+	const struct xr_range4 *hit;
+	__u64 at, t;
+
+	if (!l->nonempty)
+		return 0;
+	at = ((__u64)l->first * 8) & XR_SOURCE_OFF4;
+	t = ((__u64)(l->first + l->top) * 8) & XR_SOURCE_OFF4;
+	if (((const struct xr_range4 *)(r + t))->first <= addr)
+		at = t;
+	XR_STEP4(13);
+	XR_STEP4(12);
+	XR_STEP4(11);
+	XR_STEP4(10);
+	XR_STEP4(9);
+	XR_STEP4(8);
+	XR_STEP4(7);
+	XR_STEP4(6);
+	XR_STEP4(5);
+	XR_STEP4(4);
+	XR_STEP4(3);
+	XR_STEP4(2);
+	XR_STEP4(1);
+	XR_STEP4(0);
+	hit = (const struct xr_range4 *)(r + at);
+	return hit->first <= addr && addr <= hit->last;
+}
+
+/* A <= B for 128-bit values as (high, low) halves. */
+static __always_inline int xr_le128(__u64 a_hi, __u64 a_lo, __u64 b_hi,
+				    __u64 b_lo)
+{
+	return a_hi < b_hi || (a_hi == b_hi && a_lo <= b_lo);
+}
+
+#define XR_STEP6(s)                                                            \
+	do {                                                                   \
+		if (l->steps > (s)) {                                          \
+			t = (at + (32ULL << (s))) & XR_SOURCE_OFF6;            \
+			const struct xr_range6 *p =                            \
+				(const struct xr_range6 *)(r + t);             \
+			if (xr_le128(p->first_hi, p->first_lo, hi, lo))        \
+				at = t;                                        \
+		}                                                              \
+	} while (0)
+
+static __always_inline int xr_in_ranges6(const struct xr_range6 *tab,
+					 const struct xr_source_list *l,
+					 __u64 hi, __u64 lo)
+{
+	const __u8 *r = (const __u8 *)tab;
+	const struct xr_range6 *p;
+	__u64 at, t;
+
+	if (!l->nonempty)
+		return 0;
+	at = ((__u64)l->first * 32) & XR_SOURCE_OFF6;
+	t = ((__u64)(l->first + l->top) * 32) & XR_SOURCE_OFF6;
+	p = (const struct xr_range6 *)(r + t);
+	if (xr_le128(p->first_hi, p->first_lo, hi, lo))
+		at = t;
+	XR_STEP6(13);
+	XR_STEP6(12);
+	XR_STEP6(11);
+	XR_STEP6(10);
+	XR_STEP6(9);
+	XR_STEP6(8);
+	XR_STEP6(7);
+	XR_STEP6(6);
+	XR_STEP6(5);
+	XR_STEP6(4);
+	XR_STEP6(3);
+	XR_STEP6(2);
+	XR_STEP6(1);
+	XR_STEP6(0);
+	p = (const struct xr_range6 *)(r + at);
+	return xr_le128(p->first_hi, p->first_lo, hi, lo) &&
+	       xr_le128(hi, lo, p->last_hi, p->last_lo);
+}
+
+#endif /* XR_SOURCES_H */
