@@ -14,7 +14,12 @@
  *   other ICMP (informational:          drop unless the profile passes them
  *   timestamp, mask, node info, ...)
  *   TCP/UDP to an allowed port          pass (a source-restricted port only
- *                                       from its sources)
+ *                                       from its sources), unless:
+ *     UDP to a guarded port             drop when not RFC 7983 traffic
+ *                                       (bpf/guard.h), counted as guard
+ *     over the entry's rate limit       drop (TCP: SYN without ACK; UDP:
+ *                                       any datagram; bpf/rate.h), counted
+ *                                       as rate
  *   DHCP to the host's client           pass: UDP 67 -> 68, 547 -> 546
  *   TCP/UDP to any other port           pass if a reply to a connection the
  *                                       host opened (reply.h), else drop
@@ -41,6 +46,8 @@
 #include "maps.h"
 #include "parse.h"
 #include "reply.h"
+#include "guard.h"
+#include "rate.h"
 
 /*
  * pass_packets/pass_bytes come first, drop_* next: the pair is chosen by
@@ -61,6 +68,59 @@ static __always_inline int xr_class_verdict(__u32 cls, int pass, __u64 len)
 {
 	xr_count(bpf_map_lookup_elem(&xr_class_stats, &cls), pass, len);
 	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
+}
+
+#define XR_LIMIT_GUARD 1
+#define XR_LIMIT_RATE 2
+
+/*
+ * The checks of a guarded or rate-limited port (FLAGS) on a packet the
+ * port table and the source list pass: 0, or the XR_LIMIT_* that drops it.
+ * L4 is its TCP or UDP header (PROTO), END where its IP packet ends. The
+ * guard comes first, so that garbage spends no source's tokens.
+ */
+static __always_inline int xr_limit(__u32 flags, __u32 proto, const void *l3,
+				    __u8 family, const void *l4,
+				    const void *end, const void *data_end,
+				    __u32 gen, __u32 rule)
+{
+	/* The loader puts XR_PORT_GUARD on UDP ports only. */
+	if (flags & XR_PORT_GUARD) {
+		const struct udphdr *uh = l4;
+
+		if ((const void *)(uh + 1) > data_end ||
+		    !xr_webrtc_ok((const __u8 *)(uh + 1),
+				  bpf_ntohs(uh->len) - sizeof(*uh), end,
+				  data_end))
+			return XR_LIMIT_GUARD;
+	}
+	if (flags & XR_PORT_RATE) {
+		/* TCP counts connection attempts: SYN without ACK. */
+		if (proto == XR_PROTO_TCP) {
+			if (l4 + 14 > data_end ||
+			    (((const __u8 *)l4)[13] & (XR_TCP_SYN | XR_TCP_ACK)) !=
+				    XR_TCP_SYN)
+				return 0;
+		}
+		if (!xr_rate_allow(gen, rule, family, l3, data_end))
+			return XR_LIMIT_RATE;
+	}
+	return 0;
+}
+
+/* Count a packet xr_limit() dropped, in its port's guard or rate slot. */
+static __always_inline int xr_limit_drop(__u32 stat_key, int limit, __u64 len)
+{
+	struct xr_limit_counters *c =
+		bpf_map_lookup_elem(&xr_limit_stats, &stat_key);
+	__u64 *slot;
+
+	if (c) {
+		slot = &c->guard_packets + ((limit - 1) << 1);
+		slot[0] += 1;
+		slot[1] += len;
+	}
+	return XDP_DROP;
 }
 
 /* Is the source of the IPv4 or IPv6 header at L3 in RULE's list? */
@@ -183,7 +243,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	const struct xr_port_entry *port;
 	struct xr_pkt pkt;
 	__u32 gen, key, flags;
-	int kind, pass;
+	int kind, pass, limit;
 
 	gen = xr_config.active_gen & 1;
 	cp = &xr_config.gen[gen];
@@ -239,8 +299,56 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 		return xr_class_verdict(XR_CLASS_DHCP, 1, len);
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
+	if (pass && (flags & (XR_PORT_GUARD | XR_PORT_RATE))) {
+		data_end = (void *)(long)ctx->data_end;
+		limit = xr_limit(flags, pkt.proto, pkt.l3, pkt.family, pkt.l4,
+				 pkt.ip_limit, data_end, gen, port->rule);
+		if (limit)
+			return xr_limit_drop(key, limit, len);
+	}
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
 	return XDP_DROP + pass;
+}
+
+/*
+ * The straight path's guarded or rate-limited port (KEY, xr_port_key()),
+ * whose entry and source list pass the packet. A subprogram of its own
+ * that finds the IP header again (the entry's xr_parse_common() accepted
+ * the packet, so only its VLAN tags are walked): keeping the header's
+ * address and family alive in the entry until here cost the allowed and
+ * denied paths two instructions each.
+ */
+static __noinline int xr_limited(struct xdp_md *ctx, __u32 key, __u32 rule,
+				 __u32 flags)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 stat_key = key & (XR_STAT_KEYS - 1);
+	const void *l3 = data + ETH_HLEN;
+	__be16 h_proto;
+	__u32 family;
+	int limit;
+
+	if (l3 + 8 > data_end) /* xr_parse_common() proved far more */
+		return XDP_DROP;
+	h_proto = *(const __be16 *)(data + ETH_ALEN * 2);
+	if (xr_is_vlan(h_proto)) {
+		h_proto = *(const __be16 *)(l3 + 2);
+		l3 += 4;
+		if (h_proto == bpf_htons(XR_ETH_P_8021Q)) {
+			h_proto = *(const __be16 *)(l3 + 2);
+			l3 += 4;
+		}
+	}
+	family = h_proto == bpf_htons(ETH_P_IP) ? 4 : 6;
+	limit = xr_limit(flags, stat_key >> 16, l3, family,
+			 l3 + (family == 4 ? 20 : 40), data_end, data_end,
+			 key >> 17, rule);
+	if (limit)
+		return xr_limit_drop(stat_key, limit, data_end - data);
+	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), 1,
+		 data_end - data);
+	return XDP_PASS;
 }
 
 /*
@@ -257,7 +365,7 @@ int xdp_reflector(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xr_port_entry *port;
 	struct xr_common c;
-	__u32 stat_key, pass;
+	__u32 stat_key, pass, flags;
 	__u64 key;
 	long common;
 
@@ -272,9 +380,16 @@ int xdp_reflector(struct xdp_md *ctx)
 	 */
 	key = (__u64)(xr_config.active_gen & 1) << 17 | common;
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
-	pass = port->flags & XR_PORT_ALLOW;
-	if (pass && (port->flags & XR_PORT_SOURCES))
-		pass = xr_source_allowed(c.family, c.l3, key >> 17, port->rule);
+	flags = port->flags;
+	pass = flags & XR_PORT_ALLOW;
+	/* One test on the common path for the three per-port checks. */
+	if (pass && (flags & (XR_PORT_SOURCES | XR_PORT_GUARD | XR_PORT_RATE))) {
+		if (flags & XR_PORT_SOURCES)
+			pass = xr_source_allowed(c.family, c.l3, key >> 17,
+						 port->rule);
+		if (pass && (flags & (XR_PORT_GUARD | XR_PORT_RATE)))
+			return xr_limited(ctx, key, port->rule, flags);
+	}
 
 	/*
 	 * xr_is_reply()'s prefilter: no live flow from that port, no reply.
