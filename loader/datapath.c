@@ -45,6 +45,9 @@ static const struct {
 	{ XR_MAP_META, offsetof(struct xr_maps, meta), false },
 	{ XR_MAP_FLOWS, offsetof(struct xr_maps, flows), false },
 	{ XR_MAP_FLOW_PORTS, offsetof(struct xr_maps, flow_ports), false },
+	{ XR_MAP_RATE_RULES, offsetof(struct xr_maps, rate_rules), false },
+	{ XR_MAP_RATE_SRC, offsetof(struct xr_maps, rate_src), false },
+	{ XR_MAP_LIMIT_STATS, offsetof(struct xr_maps, limit_stats), false },
 	{ XR_PIN_LINK, offsetof(struct xr_maps, link), true },
 	{ XR_PIN_EGRESS_LINK, offsetof(struct xr_maps, egress_link), true },
 };
@@ -288,4 +291,26 @@ int xr_dp_read_port_stats(const struct xr_maps *m, struct xr_counters *out)
 int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out)
 {
 	return read_percpu_counters(m->class_stats, XR_CLASS_MAX, out);
+}
+
+/* Four u64 summed per slot, like struct xr_counters. */
+_Static_assert(sizeof(struct xr_limit_counters) == sizeof(struct xr_counters),
+	       "xr_limit_counters is summed as xr_counters");
+
+int xr_dp_read_limit_stats(const struct xr_maps *m,
+			   struct xr_limit_counters *out)
+{
+	return read_percpu_counters(m->limit_stats, XR_STAT_KEYS,
+				    (struct xr_counters *)out);
+}
+
+int xr_dp_rate_sources(const struct xr_maps *m, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(m->rate_src, &info, &len))
+		return -errno;
+	*max = info.max_entries;
+	return 0;
 }
