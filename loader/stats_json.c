@@ -122,6 +122,19 @@ void xr_stats_print_json(struct json *j, const struct xr_stats_report *r,
 	}
 	json_object_end(j);
 
+	json_array_start(j, "top_limited_sources");
+	for (i = 0; i < r->snap->nlimited; i++) {
+		const struct xr_stats_limited *l = &r->snap->limited[i];
+
+		json_object_start(j, NULL);
+		json_string(j, "source", l->source);
+		json_string(j, "protocol", xr_stats_proto_name(l->proto));
+		json_uint(j, "port", l->port);
+		json_uint(j, "dropped", l->dropped);
+		json_object_end(j);
+	}
+	json_array_end(j);
+
 	json_array_start(j, "top_dropped");
 	for (i = 0; i < r->ntop; i++) {
 		const struct xr_stats_row *t = &r->top[i];
