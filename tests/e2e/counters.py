@@ -5,8 +5,10 @@ oracle independent of `xdp-reflector stats`.
 
   counters.py PIN_DIR port tcp|udp PORT FIELD
   counters.py PIN_DIR class NAME FIELD
-FIELD is pass_packets, pass_bytes, drop_packets or drop_bytes. Prints the
-sum over CPUs.
+  counters.py PIN_DIR limit tcp|udp FIRST[-LAST] FIELD
+FIELD is pass_packets, pass_bytes, drop_packets or drop_bytes; for limit
+(xr_limit_stats) guard_packets, guard_bytes, rate_packets or rate_bytes,
+summed over the ports FIRST..LAST. Prints the sum over CPUs.
 """
 import json
 import subprocess
@@ -27,6 +29,18 @@ def lookup(pin, key):
 
 def main():
     pin_dir, kind = sys.argv[1], sys.argv[2]
+    if kind == "limit":
+        first, _, last = sys.argv[4].partition("-")
+        lo = (PROTOS[sys.argv[3]] << 16) | int(first)
+        hi = (PROTOS[sys.argv[3]] << 16) | int(last or first)
+        # One dump of the whole map rather than a lookup per port.
+        out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned",
+                              pin_dir + "/xr_limit_stats"],
+                             check=True, capture_output=True, text=True).stdout
+        print(sum(v["value"][sys.argv[5]]
+                  for e in json.loads(out) if lo <= e["formatted"]["key"] <= hi
+                  for v in e["formatted"]["values"]))
+        return
     if kind == "port":
         key = (PROTOS[sys.argv[3]] << 16) | int(sys.argv[4])
         values = lookup(pin_dir + "/xr_port_stats", key)
