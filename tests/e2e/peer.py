@@ -269,21 +269,27 @@ def tcpburst(a):
     start = time.monotonic()
 
     def reap(until):
+        """Collect answers until UNTIL; give up attempts older than 0.5 s."""
         nonlocal connected
-        while pending and time.monotonic() < until:
-            for key, _ in sel.select(timeout=max(until - time.monotonic(), 0)):
-                sk = key.fileobj
-                sel.unregister(sk)
-                pending.pop(sk, None)
-                if sk.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
-                    connected += 1
-                sk.close()
+        while True:
             now = time.monotonic()
             for sk, t in list(pending.items()):
                 if now - t > 0.5:
                     sel.unregister(sk)
                     pending.pop(sk)
                     sk.close()
+            if now >= until:
+                return
+            if not pending:
+                time.sleep(min(until - now, 0.05))
+                continue
+            for key, _ in sel.select(timeout=min(until - now, 0.05)):
+                sk = key.fileobj
+                sel.unregister(sk)
+                pending.pop(sk, None)
+                if sk.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    connected += 1
+                sk.close()
     for i in range(a.count):
         sk = socket.socket(fam, socket.SOCK_STREAM)
         if a.bind:
