@@ -55,7 +55,7 @@ for src in $CLI4 $CLI6; do
 	out=$(cli $PEER send $dst $UDP_PORT --count $((UDP_RATE * 10 * 2)) --pps $((UDP_RATE * 10)) --bind $src --kind rtp)
 	n=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sent"]["'$UDP_PORT'"])' "$out")
 	secs=$(field "$out" seconds)
-	poll 300 at_least $((before + 1)) limit udp $UDP_PORT rate_packets
+	poll 50 at_least $((before + 1)) limit udp $UDP_PORT rate_packets
 	dropped=$(($(counter limit udp $UDP_PORT rate_packets) - before))
 	echo "# udp from $src: sent $n in ${secs}s, $dropped dropped by the limit"
 	within "udp from $src: the fast source got its burst and the rate through" $((n - dropped)) "$secs" $UDP_RATE $UDP_BURST
