@@ -15,7 +15,8 @@
  *            "passed":{"packets","bytes"},"dropped":{"packets","bytes"}}],
  *  "other_ports":{"tcp":{"passed","dropped"},"udp":{...}},
  *  "classes":{"non_ip":{"passed","dropped"},"icmp","fragment","other_ip",
- *             "malformed","reply"},
+ *             "malformed","reply","dhcp","guard","rate_limited"},
+ *  "top_limited_sources":[{"source","protocol","port","dropped"}],
  *  "top_dropped":[{"protocol","port","service","packets","bytes"}],
  *  "ports":[{"protocol","port","service","passed","dropped"}]}
  * "ports" only with --ports (it may hold 131072 rows under a port scan).
