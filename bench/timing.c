@@ -79,13 +79,17 @@ struct bench_rule {
 	__u32 proto;
 	__u16 first, last;
 	const char *source; /* NULL: open to everyone */
+	__u8 flags; /* XR_PORT_GUARD, XR_PORT_RATE on top of the rest */
 };
 
 static const struct bench_rule bench_policy[] = {
-	{ XR_PROTO_TCP, 443, 443, NULL },	{ XR_PROTO_TCP, 80, 80, NULL },
-	{ XR_PROTO_TCP, 7881, 7881, NULL },	{ XR_PROTO_TCP, 22, 22, NULL },
-	{ XR_PROTO_UDP, 44200, 44300, NULL },
-	{ XR_PROTO_TCP, 8888, 8888, "192.0.2.0/24" },
+	{ XR_PROTO_TCP, 443, 443, NULL, 0 },	{ XR_PROTO_TCP, 80, 80, NULL, 0 },
+	{ XR_PROTO_TCP, 7881, 7881, NULL, 0 },	{ XR_PROTO_TCP, 22, 22, NULL, 0 },
+	{ XR_PROTO_UDP, 44200, 44300, NULL, 0 },
+	{ XR_PROTO_TCP, 8888, 8888, "192.0.2.0/24", 0 },
+	/* guard: webrtc on Reflector's media range; a rate limit on 2222. */
+	{ XR_PROTO_UDP, 40000, 40100, NULL, XR_PORT_GUARD },
+	{ XR_PROTO_TCP, 2222, 2222, NULL, XR_PORT_RATE },
 };
 
 #define N_RULES (sizeof(bench_policy) / sizeof(bench_policy[0]))
@@ -129,21 +133,27 @@ struct bench_packet {
 	size_t payload; /* bytes after the L4 header */
 	int ihl; /* IPv4 header length in words; 4 is malformed */
 	enum verdict reflector, filter; /* what each must answer */
+	__u8 first; /* the payload's first byte (guard: webrtc) */
 };
 
 #define SRC4 "198.18.0.9"
 #define SRC6 "2001:db8:ff::9"
 
 static const struct bench_packet packets[] = {
-	{ "v4 tcp 443 allowed", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 5432 denied", 4, 0, 0, IPPROTO_TCP, 5432, NULL, 0, 5, V_DROP, V_DROP },
-	{ "v6 udp 44250 (media range)", 6, 0, 0, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
-	{ "v6 2 ext headers, udp 44250", 6, 0, 2, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
-	{ "v4 2 vlan tags, tcp 443", 4, 2, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8888 from its source", 4, 0, 0, IPPROTO_TCP, 8888, "192.0.2.7", 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8888 other source", 4, 0, 0, IPPROTO_TCP, 8888, SRC4, 0, 5, V_DROP, V_PASS },
-	{ "flood: 64 closed ports, replies on", 4, 0, 0, IPPROTO_TCP, 0, NULL, 0, 5, V_DROP, V_DROP },
-	{ "malformed: v4 IHL 4", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 4, V_DROP, V_DROP },
+	{ "v4 tcp 443 allowed", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 5432 denied", 4, 0, 0, IPPROTO_TCP, 5432, NULL, 0, 5, V_DROP, V_DROP, 0 },
+	{ "v6 udp 44250 (media range)", 6, 0, 0, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS, 0 },
+	{ "v6 2 ext headers, udp 44250", 6, 0, 2, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS, 0 },
+	{ "v4 2 vlan tags, tcp 443", 4, 2, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 8888 from its source", 4, 0, 0, IPPROTO_TCP, 8888, "192.0.2.7", 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 8888 other source", 4, 0, 0, IPPROTO_TCP, 8888, SRC4, 0, 5, V_DROP, V_PASS, 0 },
+	{ "flood: 64 closed ports, replies on", 4, 0, 0, IPPROTO_TCP, 0, NULL, 0, 5, V_DROP, V_DROP, 0 },
+	{ "malformed: v4 IHL 4", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 4, V_DROP, V_DROP, 0 },
+	/* xdp-filter has no guard and no rate: it passes all three. */
+	{ "guarded udp 40050, RTP", 4, 0, 0, IPPROTO_UDP, 40050, NULL, 32, 5, V_PASS, V_PASS, 0x80 },
+	{ "guard flood: udp 40050, byte 0xff", 4, 0, 0, IPPROTO_UDP, 40050, NULL, 32, 5, V_DROP, V_PASS, 0xff },
+	/* 1000/s burst 1000 from one source: a million repeats are over it. */
+	{ "rate-limited tcp 2222 SYN, over", 4, 0, 0, IPPROTO_TCP, 2222, NULL, 0, 5, V_DROP, V_PASS, 0 },
 };
 
 #define N_PACKETS (sizeof(packets) / sizeof(packets[0]))
@@ -240,7 +250,10 @@ static void build(const struct bench_packet *p, __u16 dport, struct frame *f)
 
 		put(f, &uh, sizeof(uh));
 	}
-	put(f, zero, p->payload < sizeof(zero) ? p->payload : sizeof(zero));
+	if (p->payload)
+		put(f, &p->first, 1);
+	put(f, zero, p->payload - (p->payload ? 1 : 0) < sizeof(zero) ?
+			     p->payload - (p->payload ? 1 : 0) : sizeof(zero));
 }
 
 /* The flood's ports: random, closed in both programs, the same every run. */
@@ -339,13 +352,26 @@ static int load_reflector(struct bench_program *g)
 		const struct bench_rule *r = &bench_policy[i];
 		struct xr_port_entry e = {
 			.rule = i,
-			.flags = XR_PORT_ALLOW | (r->source ? XR_PORT_SOURCES : 0),
+			.flags = XR_PORT_ALLOW | (r->source ? XR_PORT_SOURCES : 0) |
+				 r->flags,
 		};
 		struct xr_source_key key;
 
 		for (port = r->first; port <= r->last; port++)
 			skel->bss->xr_tables.ports[xr_port_key(0, r->proto, port)]
 				.entry = e;
+		if (r->flags & XR_PORT_RATE) {
+			struct xr_rate_rule rr = {
+				.interval_ns = 1000000, /* 1000/s */
+				.burst_ns = 999 * 1000000ULL, /* burst 1000 */
+				.bucket = xr_stat_key(r->proto, r->first),
+			};
+			__u32 k = i; /* generation 0 */
+
+			if (bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_rules),
+						&k, &rr, BPF_ANY))
+				return -errno;
+		}
 		if (!r->source)
 			continue;
 		if (source_key(r->source, i, &key) ||
