@@ -200,7 +200,7 @@ def udp(a):
     bind_sport(s, a.host, a.sport, a.bind)
     s.settimeout(a.timeout)
     try:
-        s.sendto(b"x" * a.size, (a.host, a.port))
+        s.sendto(rtp_like(b"x", a.size), (a.host, a.port))
         s.recvfrom(65535)
         return 0
     except (socket.timeout, ConnectionRefusedError):
@@ -215,6 +215,12 @@ NOT_RFC7983 = [b for b in range(256)
                if not (b <= 3 or 16 <= b <= 79 or 128 <= b <= 191)]
 
 
+def rtp_like(fill, size):
+    """FILL bytes after an RTP first byte: the built-in profiles guard the
+    media ranges (guard: webrtc), where RFC 7983 drops other first bytes."""
+    return (b"\x80" + fill * (size - 1)) if size else b""
+
+
 def datagram(kind, size, i):
     if kind == "garbage":
         body = bytearray(os.urandom(max(size, 1)))
@@ -227,14 +233,14 @@ def datagram(kind, size, i):
         return bytes([0, 1, 0, 0, 0x21, 0x12, 0xA4, 0x42]) + bytes(i % 12)
     if kind == "rtp":
         return bytes([0x80, 96]) + (i & 0xFFFF).to_bytes(2, "big") + bytes(max(size - 4, 0))
-    return b"y" * size
+    return rtp_like(b"y", size)
 
 
 def send(a):
     s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
     if a.bind:
         s.bind((a.bind, 0))
-    payload = None if a.kind != "y" else b"y" * a.size
+    payload = None if a.kind != "y" else rtp_like(b"y", a.size)
     targets = ports(a.ports)
     sent = {p: 0 for p in targets}
     gap = 1.0 / a.pps if a.pps else 0
