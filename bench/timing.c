@@ -11,7 +11,8 @@
  *                  80, 7881, 22; udp 44200-44300; tcp 8888 only from 8
  *                  networks per family and tcp 8889 only from 1000, spread
  *                  over the address space, the client's network last
- *                  (spread_sources); replies on
+ *                  (spread_sources); udp 40000-40100 with guard: webrtc;
+ *                  tcp 2222 rate-limited; replies on
  *   xdp_filter     xdp-filter from Debian's xdp-tools (its deny-policy
  *                  object, xdpfilt_dny_all.o, loaded with libbpf directly:
  *                  libxdp's dispatcher fails on these machines), its port
@@ -83,13 +84,17 @@ struct bench_rule {
 	__u32 proto;
 	__u16 first, last;
 	int nsources; /* per family (spread_sources); 0: open to everyone */
+	__u8 flags; /* XR_PORT_GUARD, XR_PORT_RATE on top of the rest */
 };
 
 static const struct bench_rule bench_policy[] = {
-	{ XR_PROTO_TCP, 443, 443, 0 },	 { XR_PROTO_TCP, 80, 80, 0 },
-	{ XR_PROTO_TCP, 7881, 7881, 0 }, { XR_PROTO_TCP, 22, 22, 0 },
-	{ XR_PROTO_UDP, 44200, 44300, 0 },
-	{ XR_PROTO_TCP, 8888, 8888, 8 }, { XR_PROTO_TCP, 8889, 8889, 1000 },
+	{ XR_PROTO_TCP, 443, 443, 0, 0 },	{ XR_PROTO_TCP, 80, 80, 0, 0 },
+	{ XR_PROTO_TCP, 7881, 7881, 0, 0 },	{ XR_PROTO_TCP, 22, 22, 0, 0 },
+	{ XR_PROTO_UDP, 44200, 44300, 0, 0 },
+	{ XR_PROTO_TCP, 8888, 8888, 8, 0 },	{ XR_PROTO_TCP, 8889, 8889, 1000, 0 },
+	/* guard: webrtc on Reflector's media range; a rate limit on 2222. */
+	{ XR_PROTO_UDP, 40000, 40100, 0, XR_PORT_GUARD },
+	{ XR_PROTO_TCP, 2222, 2222, 0, XR_PORT_RATE },
 };
 
 /*
@@ -143,28 +148,34 @@ struct bench_packet {
 	size_t payload; /* bytes after the L4 header */
 	int ihl; /* IPv4 header length in words; 4 is malformed */
 	enum verdict reflector, filter; /* what each must answer */
+	__u8 first; /* the payload's first byte (guard: webrtc) */
 };
 
 #define SRC4 "198.18.0.9"
 #define SRC6 "2001:db8:ff::9"
 
 static const struct bench_packet packets[] = {
-	{ "v4 tcp 443 allowed", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 5432 denied", 4, 0, 0, IPPROTO_TCP, 5432, NULL, 0, 5, V_DROP, V_DROP },
-	{ "v6 udp 44250 (media range)", 6, 0, 0, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
-	{ "v6 1 ext header, udp 44250", 6, 0, 1, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
-	{ "v6 2 ext headers, udp 44250", 6, 0, 2, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS },
-	{ "v4 2 vlan tags, tcp 443", 4, 2, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8888 from its source (8 nets)", 4, 0, 0, IPPROTO_TCP, 8888, "192.0.2.7", 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8888 other source (8 nets)", 4, 0, 0, IPPROTO_TCP, 8888, OUTSIDE4, 0, 5, V_DROP, V_PASS },
-	{ "v6 tcp 8888 from its source (8 nets)", 6, 0, 0, IPPROTO_TCP, 8888, "2001:db8:1::7", 0, 0, V_PASS, V_PASS },
-	{ "v6 tcp 8888 other source (8 nets)", 6, 0, 0, IPPROTO_TCP, 8888, OUTSIDE6, 0, 0, V_DROP, V_PASS },
-	{ "v4 tcp 8889 from its source (1000 nets)", 4, 0, 0, IPPROTO_TCP, 8889, "192.0.2.7", 0, 5, V_PASS, V_PASS },
-	{ "v4 tcp 8889 other source (1000 nets)", 4, 0, 0, IPPROTO_TCP, 8889, OUTSIDE4, 0, 5, V_DROP, V_PASS },
-	{ "v6 tcp 8889 from its source (1000 nets)", 6, 0, 0, IPPROTO_TCP, 8889, "2001:db8:1::7", 0, 0, V_PASS, V_PASS },
-	{ "v6 tcp 8889 other source (1000 nets)", 6, 0, 0, IPPROTO_TCP, 8889, OUTSIDE6, 0, 0, V_DROP, V_PASS },
-	{ "flood: 64 closed ports, replies on", 4, 0, 0, IPPROTO_TCP, 0, NULL, 0, 5, V_DROP, V_DROP },
-	{ "malformed: v4 IHL 4", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 4, V_DROP, V_DROP },
+	{ "v4 tcp 443 allowed", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 5432 denied", 4, 0, 0, IPPROTO_TCP, 5432, NULL, 0, 5, V_DROP, V_DROP, 0 },
+	{ "v6 udp 44250 (media range)", 6, 0, 0, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS, 0 },
+	{ "v6 1 ext header, udp 44250", 6, 0, 1, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS, 0 },
+	{ "v6 2 ext headers, udp 44250", 6, 0, 2, IPPROTO_UDP, 44250, NULL, 32, 0, V_PASS, V_PASS, 0 },
+	{ "v4 2 vlan tags, tcp 443", 4, 2, 0, IPPROTO_TCP, 443, NULL, 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 8888 from its source (8 nets)", 4, 0, 0, IPPROTO_TCP, 8888, "192.0.2.7", 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 8888 other source (8 nets)", 4, 0, 0, IPPROTO_TCP, 8888, OUTSIDE4, 0, 5, V_DROP, V_PASS, 0 },
+	{ "v6 tcp 8888 from its source (8 nets)", 6, 0, 0, IPPROTO_TCP, 8888, "2001:db8:1::7", 0, 0, V_PASS, V_PASS, 0 },
+	{ "v6 tcp 8888 other source (8 nets)", 6, 0, 0, IPPROTO_TCP, 8888, OUTSIDE6, 0, 0, V_DROP, V_PASS, 0 },
+	{ "v4 tcp 8889 from its source (1000 nets)", 4, 0, 0, IPPROTO_TCP, 8889, "192.0.2.7", 0, 5, V_PASS, V_PASS, 0 },
+	{ "v4 tcp 8889 other source (1000 nets)", 4, 0, 0, IPPROTO_TCP, 8889, OUTSIDE4, 0, 5, V_DROP, V_PASS, 0 },
+	{ "v6 tcp 8889 from its source (1000 nets)", 6, 0, 0, IPPROTO_TCP, 8889, "2001:db8:1::7", 0, 0, V_PASS, V_PASS, 0 },
+	{ "v6 tcp 8889 other source (1000 nets)", 6, 0, 0, IPPROTO_TCP, 8889, OUTSIDE6, 0, 0, V_DROP, V_PASS, 0 },
+	{ "flood: 64 closed ports, replies on", 4, 0, 0, IPPROTO_TCP, 0, NULL, 0, 5, V_DROP, V_DROP, 0 },
+	{ "malformed: v4 IHL 4", 4, 0, 0, IPPROTO_TCP, 443, NULL, 0, 4, V_DROP, V_DROP, 0 },
+	/* xdp-filter has no guard and no rate: it passes all three. */
+	{ "guarded udp 40050, RTP", 4, 0, 0, IPPROTO_UDP, 40050, NULL, 32, 5, V_PASS, V_PASS, 0x80 },
+	{ "guard flood: udp 40050, byte 0xff", 4, 0, 0, IPPROTO_UDP, 40050, NULL, 32, 5, V_DROP, V_PASS, 0xff },
+	/* 1000/s burst 1000 from one source: a million repeats are over it. */
+	{ "rate-limited tcp 2222 SYN, over", 4, 0, 0, IPPROTO_TCP, 2222, NULL, 0, 5, V_DROP, V_PASS, 0 },
 };
 
 #define N_PACKETS (sizeof(packets) / sizeof(packets[0]))
@@ -262,7 +273,10 @@ static void build(const struct bench_packet *p, __u16 dport, struct frame *f)
 
 		put(f, &uh, sizeof(uh));
 	}
-	put(f, zero, p->payload < sizeof(zero) ? p->payload : sizeof(zero));
+	if (p->payload)
+		put(f, &p->first, 1);
+	put(f, zero, p->payload - (p->payload ? 1 : 0) < sizeof(zero) ?
+			     p->payload - (p->payload ? 1 : 0) : sizeof(zero));
 }
 
 /* The flood's ports: random, closed in both programs, the same every run. */
@@ -403,12 +417,25 @@ static int load_reflector(struct bench_program *g)
 		const struct bench_rule *r = &bench_policy[i];
 		struct xr_port_entry e = {
 			.rule = i,
-			.flags = XR_PORT_ALLOW | (r->nsources ? XR_PORT_SOURCES : 0),
+			.flags = XR_PORT_ALLOW | (r->nsources ? XR_PORT_SOURCES : 0) |
+				 r->flags,
 		};
 
 		for (port = r->first; port <= r->last; port++)
 			skel->bss->xr_tables.ports[xr_port_key(0, r->proto, port)]
 				.entry = e;
+		if (r->flags & XR_PORT_RATE) {
+			struct xr_rate_rule rr = {
+				.interval_ns = 1000000, /* 1000/s */
+				.burst_ns = 999 * 1000000ULL, /* burst 1000 */
+				.bucket = xr_stat_key(r->proto, r->first),
+			};
+			__u32 k = i; /* generation 0 */
+
+			if (bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_rules),
+						&k, &rr, BPF_ANY))
+				return -errno;
+		}
 		if (r->nsources && add_sources(&src, i, r->nsources))
 			return -EINVAL;
 	}

@@ -334,6 +334,12 @@ def seed(mach, maps, policy, config):
                 o = VALUE_OFF + key * stride
                 for i, b in enumerate(struct.pack("<HBB", rule, flags, 0)):
                     r[o + i] = b
+    k = by_name(maps, "xr_rate_rules")
+    if k:
+        r = mach.region(k)
+        for rule, v in RATE_RULES.items():
+            for i, b in enumerate(v):
+                r[VALUE_OFF + rule * maps[k]["esize"] + i] = b
     for cname in ("xr_config",):
         k = by_name(maps, cname)
         if k and config:
@@ -343,7 +349,7 @@ def seed(mach, maps, policy, config):
 
 
 # ---- packets (the rows of bench/timing.c) --------------------------------
-def build(family, l4, dport, vlans=0, payload=0, src=None, ext6=(), ihl=5):
+def build(family, l4, dport, vlans=0, payload=0, src=None, ext6=(), ihl=5, data=b""):
     eth_type = 0x0800 if family == 4 else 0x86DD
     out = bytes(6 * [2]) + bytes(6 * [3])
     if vlans == 2:
@@ -356,7 +362,7 @@ def build(family, l4, dport, vlans=0, payload=0, src=None, ext6=(), ihl=5):
         l4h = struct.pack("!HHIIBBHHH", 40000, dport, 1, 0, 5 << 4, 0x02, 64240, 0, 0)
     else:
         l4h = struct.pack("!HHHH", 40000, dport, 8 + payload, 0)
-    l4h += bytes(payload)
+    l4h += data + bytes(payload - len(data))
     if family == 4:
         s = ipaddress.ip_address(src or "198.18.0.9").packed
         ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, 20 + len(l4h), 0, 0, 64, l4, 0, s,
@@ -392,12 +398,21 @@ PACKETS = [
     ("v6 tcp 8889 other source (1000)", build(6, 6, 8889, src="2001:db8:2::7")),
     ("flood: a closed port, replies on", build(4, 6, 31337)),
     ("malformed: v4 IHL 4", build(4, 6, 443, ihl=4)),
+    ("guarded udp 40050, RTP", build(4, 17, 40050, payload=32, data=b"\x80\x60")),
+    ("guarded udp 40050, STUN", build(4, 17, 40050, payload=32,
+                                      data=b"\x00\x01\x00\x0c\x21\x12\xa4\x42")),
+    ("guard flood: udp 40050, byte 0xff", build(4, 17, 40050, payload=32, data=b"\xff")),
+    ("rate-limited tcp 2222 SYN", build(4, 6, 2222)),
 ]
 
-# tcp 443, 80, 7881, 22; udp 44200-44300; tcp 8888 and 8889 from sources
+# tcp 443, 80, 7881, 22; udp 44200-44300; tcp 8888 and 8889 from sources;
+# udp 40000-40100 with guard: webrtc; tcp 2222 with a rate limit
 POLICY = [(0, 443, 443, 1, 0), (0, 80, 80, 1, 1), (0, 7881, 7881, 1, 2), (0, 22, 22, 1, 3),
-          (1, 44200, 44300, 1, 4), (0, 8888, 8888, 3, 5), (0, 8889, 8889, 3, 6)]
+          (1, 44200, 44300, 1, 4), (0, 8888, 8888, 3, 5), (0, 8889, 8889, 3, 6),
+          (1, 40000, 40100, 5, 7), (0, 2222, 2222, 9, 8)]
 SOURCE_RULES = {5: 8, 6: 1000}  # rule -> networks per family
+# xr_rate_rules[gen 0, rule 8]: 20/s, burst 40 (the source is new: the bucket is created)
+RATE_RULES = {8: struct.pack("<QQII", 50000000, 39 * 50000000, 2222, 0)}
 # active_gen 0, gen 0: replies on, default reply timeouts
 CONFIG = struct.pack("<II", 0, 0) + struct.pack("<BBBBIII", 0, 0, 0, 1, 120, 3600, 10) + bytes(32) + bytes(48)
 
@@ -481,6 +496,7 @@ HELPERS = {
     "trie_lookup_elem": trie_lookup,
     "__htab_map_lookup_elem": lambda m, r: 0,
     "bpf_ktime_get_ns": lambda m, r: 10**12,
+    "htab_lru_map_update_elem": lambda m, r: 0,
     "bpf_xdp_get_buff_len": lambda m, r: m.pkt_len,
 }
 

@@ -150,4 +150,46 @@ static __noinline int xr_drop_slow(struct xdp_md *ctx, __u32 key,
 	return monitor ? XDP_PASS : XDP_DROP;
 }
 
+/*
+ * A guard or rate drop (CLS: XR_CLASS_GUARD or XR_CLASS_RATE) in its
+ * port's slot of xr_limit_stats (struct xr_limit_counters: the guard's
+ * pair, then the rate's).
+ */
+static __always_inline void xr_count_limit(struct xr_limit_counters *c,
+					   __u32 cls, __u64 len)
+{
+	__u64 *slot;
+
+	if (!c)
+		return;
+	slot = &c->guard_packets + ((cls - XR_CLASS_GUARD) << 1);
+	slot[0] += 1;
+	slot[1] += len;
+}
+
+static __noinline void xr_count_limit_drop(__u32 key, __u32 cls, __u64 len)
+{
+	xr_count_limit(bpf_map_lookup_elem(&xr_limit_stats, &key), cls, len);
+}
+
+/*
+ * xr_drop_slow() for a guard or rate drop (CLS) of a packet to port KEY:
+ * a drop is counted per port in xr_limit_stats as always, a would-drop in
+ * CLS's slot of xr_class_stats (xr_limit_stats has no would-drop slots);
+ * the copy carries the port's key, so a capture of that port sees it.
+ */
+static __noinline int xr_drop_limit_slow(struct xdp_md *ctx, __u32 key,
+					 __u32 cls, __u32 flags, __u64 len)
+{
+	__u32 monitor = !!(flags & XR_GEN_MONITOR);
+
+	if (monitor)
+		xr_count_class_drop(cls, 1, len);
+	else
+		xr_count_limit_drop(key, cls, len);
+	if (flags & XR_GEN_CAPTURE)
+		xr_capture_copy(ctx, key, 0, monitor);
+	return monitor ? XDP_PASS : XDP_DROP;
+}
+
 #endif /* XR_DROP_H */

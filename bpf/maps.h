@@ -87,4 +87,35 @@ struct {
 	__type(value, struct xr_flow);
 } xr_flows SEC(".maps");
 
+/*
+ * Rate limits of both generations' rules (struct xr_rate_rule): an array,
+ * so its lookup is inlined; read only for ports with XR_PORT_RATE.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XR_GENS * XR_RULES_PER_GEN);
+	__type(key, __u32);
+	__type(value, struct xr_rate_rule);
+} xr_rate_rules SEC(".maps");
+
+/*
+ * One token bucket per (entry, source) of rate-limited entries (bpf/rate.h).
+ * LRU: a full table forgets the source seen least recently. The loader sets
+ * max_entries from the profile (defaults: rate_sources) before loading.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XR_RATE_SOURCES_DEFAULT);
+	__type(key, struct xr_rate_key);
+	__type(value, struct xr_rate_state);
+} xr_rate_src SEC(".maps");
+
+/* Guard and rate drops per (protocol, port), per CPU (struct xr_limit_counters). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XR_STAT_KEYS);
+	__type(key, __u32);
+	__type(value, struct xr_limit_counters);
+} xr_limit_stats SEC(".maps");
+
 #endif /* XR_MAPS_H */

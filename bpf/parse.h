@@ -75,6 +75,7 @@ struct xr_pkt {
 	const void *l3; /* IPv4 or IPv6 header */
 	__u64 ip_end; /* offset from data where the IP packet ends */
 	const void *ip_limit; /* the same end as a pointer, data + ip_end */
+	const void *l4; /* the TCP or UDP header, for XR_KIND_L4 (bpf/guard.h) */
 	__u16 sport; /* network byte order */
 	__u16 dport; /* host byte order: the port table index */
 	__u8 family; /* 4 or 6 */
@@ -123,6 +124,7 @@ static __always_inline int xr_parse_l4(const void *l4, const void *data_end,
 		    ((const __u8 *)th)[12] < (5 << 4))
 			return XR_KIND_MALFORMED;
 		pkt->proto = 0; /* XR_PROTO_TCP */
+		pkt->l4 = l4;
 		pkt->sport = th->source;
 		pkt->dport = bpf_ntohs(th->dest);
 		pkt->tcp_flags = ((const __u8 *)th)[13];
@@ -135,6 +137,7 @@ static __always_inline int xr_parse_l4(const void *l4, const void *data_end,
 		    bpf_ntohs(uh->len) < sizeof(*uh))
 			return XR_KIND_MALFORMED;
 		pkt->proto = 1; /* XR_PROTO_UDP */
+		pkt->l4 = l4;
 		pkt->sport = uh->source;
 		pkt->dport = bpf_ntohs(uh->dest);
 		pkt->tcp_flags = 0;

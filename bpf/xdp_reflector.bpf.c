@@ -14,7 +14,12 @@
  *   other ICMP (informational:          drop unless the profile passes them
  *   timestamp, mask, node info, ...)
  *   TCP/UDP to an allowed port          pass (a source-restricted port only
- *                                       from its sources)
+ *                                       from its sources), unless:
+ *     UDP to a guarded port             drop when not RFC 7983 traffic
+ *                                       (bpf/guard.h), counted as guard
+ *     over the entry's rate limit       drop (TCP: SYN without ACK; UDP:
+ *                                       any datagram; bpf/rate.h), counted
+ *                                       as rate
  *   DHCP to the host's client           pass: UDP 67 -> 68, 547 -> 546
  *   TCP/UDP to any other port           pass if a reply to a connection the
  *                                       host opened (reply.h), else drop
@@ -46,6 +51,8 @@
 #include "reply.h"
 #include "drop.h"
 #include "sources.h"
+#include "guard.h"
+#include "rate.h"
 
 /*
  * pass_packets/pass_bytes come first, drop_* next: the pair is chosen by
@@ -101,6 +108,59 @@ static __always_inline int xr_source_allowed(const void *l3, __u8 family,
 				     bpf_be64_to_cpu(a[0]),
 				     bpf_be64_to_cpu(a[1]));
 	}
+}
+
+/*
+ * The checks of a guarded or rate-limited port (FLAGS, its XR_PORT_*) on a
+ * packet the port table and the source list pass: 0, or the class that
+ * drops it (XR_CLASS_GUARD, XR_CLASS_RATE). L4 is its TCP or UDP header
+ * (PROTO), END where its IP packet ends. The guard comes first, so that
+ * garbage spends no source's tokens.
+ */
+static __always_inline __u32 xr_limit(__u32 flags, __u32 proto,
+				      const void *l3, __u8 family,
+				      const void *l4, const void *end,
+				      const void *data_end, __u32 gen,
+				      __u32 rule)
+{
+	/* The loader puts XR_PORT_GUARD on UDP ports only. */
+	if (flags & XR_PORT_GUARD) {
+		const struct udphdr *uh = l4;
+
+		if ((const void *)(uh + 1) > data_end ||
+		    !xr_webrtc_ok((const __u8 *)(uh + 1),
+				  bpf_ntohs(uh->len) - sizeof(*uh), end,
+				  data_end))
+			return XR_CLASS_GUARD;
+	}
+	if (flags & XR_PORT_RATE) {
+		/* TCP counts connection attempts: SYN without ACK. */
+		if (proto == XR_PROTO_TCP) {
+			if (l4 + 14 > data_end ||
+			    (((const __u8 *)l4)[13] & (XR_TCP_SYN | XR_TCP_ACK)) !=
+				    XR_TCP_SYN)
+				return 0;
+		}
+		if (!xr_rate_allow(gen, rule, family, l3, data_end))
+			return XR_CLASS_RATE;
+	}
+	return 0;
+}
+
+/*
+ * A packet xr_limit() dropped (CLS), to STAT_KEY's port: counted in its
+ * guard or rate slot, or with monitor mode or a capture on (FLAGS, the
+ * active_gen the verdict was made under) sent to the drop end like every
+ * other drop (drop.h).
+ */
+static __always_inline int xr_limit_drop(struct xdp_md *ctx, __u32 flags,
+					 __u32 stat_key, __u32 cls, __u64 len)
+{
+	if (flags & XR_GEN_DROP_SLOW)
+		return xr_drop_limit_slow(ctx, stat_key, cls, flags, len);
+	xr_count_limit(bpf_map_lookup_elem(&xr_limit_stats, &stat_key), cls,
+		       len);
+	return XDP_DROP;
 }
 
 /* ICMP types a host needs whatever the profile (ufw's before-rules agree). */
@@ -194,7 +254,7 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	const struct xr_class_policy *cp;
 	const struct xr_port_entry *port;
 	struct xr_pkt pkt;
-	__u32 gen, key, port_flags, flags;
+	__u32 gen, key, port_flags, flags, limit;
 	int kind, pass;
 
 	flags = xr_config.active_gen;
@@ -252,10 +312,82 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 		return xr_class_verdict(ctx, flags, XR_CLASS_DHCP, 1, len);
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
+	if (pass && (port_flags & (XR_PORT_GUARD | XR_PORT_RATE))) {
+		limit = xr_limit(port_flags, pkt.proto, pkt.l3, pkt.family,
+				 pkt.l4, pkt.ip_limit,
+				 (void *)(long)ctx->data_end, gen, port->rule);
+		if (limit)
+			return xr_limit_drop(ctx, flags, key, limit, len);
+	}
 	if (!pass && (flags & XR_GEN_DROP_SLOW))
 		return xr_drop_slow(ctx, key, 0, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
 	return XDP_DROP + pass;
+}
+
+/*
+ * The straight path's guarded or rate-limited port PORT (KEY: its
+ * xr_port_key()), which the port table allows, for a packet whose IP
+ * header xr_parse_common() accepted at L3. A subprogram of its own, so
+ * the entry carries no L4 pointer: the TCP or UDP header is found again
+ * here, behind the IPv4 header's length or the IPv6 extension headers the
+ * short path follows. Anything else, and a source the rule's list does
+ * not hold, goes to xr_verdict(), which decides the packet whole.
+ */
+static __noinline int xr_limited(struct xdp_md *ctx, const void *l3,
+				 __u32 key, const struct xr_port_entry *port)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 stat_key = key & (XR_STAT_KEYS - 1), gen = key >> 17;
+	__u32 rule = port->rule, pflags = port->flags, cls, i;
+	const __u8 *l4, *end;
+	__u8 family, nh;
+
+	if (l3 + 1 > data_end)
+		return xr_verdict(ctx);
+	family = *(const __u8 *)l3 >> 4;
+	if (family == 4) {
+		const struct iphdr *iph = l3;
+
+		if ((const void *)(iph + 1) > data_end)
+			return xr_verdict(ctx);
+		l4 = (const __u8 *)l3 + iph->ihl * 4;
+		end = (const __u8 *)l3 + bpf_ntohs(iph->tot_len);
+		nh = iph->protocol;
+	} else {
+		const struct ipv6hdr *ip6h = l3;
+
+		if ((const void *)(ip6h + 1) > data_end)
+			return xr_verdict(ctx);
+		l4 = (const __u8 *)(ip6h + 1);
+		end = l4 + bpf_ntohs(ip6h->payload_len);
+		nh = ip6h->nexthdr;
+		for (i = 0; i < XR_COMMON_EXT; i++) {
+			if (nh != XR_IPPROTO_HOPOPTS &&
+			    nh != XR_IPPROTO_DSTOPTS &&
+			    nh != XR_IPPROTO_ROUTING)
+				break;
+			if ((const void *)(l4 + 8) > data_end)
+				return xr_verdict(ctx);
+			nh = l4[0];
+			l4 += ((__u32)l4[1] + 1) * 8;
+		}
+	}
+	/* Not the TCP or UDP header the port key names: decide it whole. */
+	if (nh != (stat_key >> 16 ? IPPROTO_UDP : IPPROTO_TCP) ||
+	    (const void *)(l4 + 8) > data_end)
+		return xr_verdict(ctx);
+	if ((pflags & XR_PORT_SOURCES) &&
+	    !xr_source_allowed(l3, family, gen, rule))
+		return xr_verdict(ctx);
+	cls = xr_limit(pflags, stat_key >> 16, l3, family, l4, end, data_end,
+		       gen, rule);
+	if (cls)
+		return xr_limit_drop(ctx, xr_config.active_gen, stat_key, cls,
+				     data_end - (void *)(long)ctx->data);
+	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), 1,
+		 data_end - (void *)(long)ctx->data);
+	return XDP_PASS;
 }
 
 /*
@@ -288,8 +420,13 @@ int xdp_reflector(struct xdp_md *ctx)
 	key = (__u64)(xr_config.active_gen & XR_GEN_MASK) << 17 | common;
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
-	if (pass && (port->flags & XR_PORT_SOURCES))
+	/* One test on the common path for the three per-port checks. */
+	flags = port->flags & (XR_PORT_SOURCES | XR_PORT_GUARD | XR_PORT_RATE);
+	if (pass && flags) {
+		if (flags & (XR_PORT_GUARD | XR_PORT_RATE))
+			return xr_limited(ctx, c.l3, key, port);
 		pass = xr_source_allowed(c.l3, c.family, key >> 17, port->rule);
+	}
 
 	/*
 	 * xr_is_reply()'s prefilter: no live flow from that port, no reply.

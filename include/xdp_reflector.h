@@ -38,6 +38,9 @@
 #define XR_MAP_CAPTURE "xr_capture" /* drop capture: settings (capture.h) */
 #define XR_MAP_CAPTURE_RING "xr_capture_rb" /* drop capture: the copies */
 #define XR_MAP_RULE_STATS "xr_rule_stats" /* counters per rule identity */
+#define XR_MAP_RATE_RULES "xr_rate_rules" /* rate limits of both generations */
+#define XR_MAP_RATE_SRC "xr_rate_src" /* per-source token buckets (LRU) */
+#define XR_MAP_LIMIT_STATS "xr_limit_stats" /* guard and rate drops per port */
 #define XR_PIN_LINK "link"
 #define XR_PIN_EGRESS_LINK "egress_link" /* the tcx link of xr_egress */
 #define XR_PIN_AUDIT "xr_audit" /* made by the loader, not the object */
@@ -69,6 +72,9 @@ static inline __u32 xr_stat_key(__u32 proto, __u32 port)
 /* xr_ports value flags. */
 #define XR_PORT_ALLOW (1U << 0) /* the profile allows this port */
 #define XR_PORT_SOURCES (1U << 1) /* ...but only from the rule's source list */
+/* Added for the WebRTC guard and rate limits (bpf/guard.h, bpf/rate.h): */
+#define XR_PORT_GUARD (1U << 2) /* UDP only: RFC 7983 first-byte demux */
+#define XR_PORT_RATE (1U << 3) /* per-source limit in xr_rate_rules[gen, rule] */
 
 struct xr_port_entry {
 	__u16 rule; /* index of the profile rule that covers the port */
@@ -186,6 +192,13 @@ enum xr_class {
 	XR_CLASS_MALFORMED, /* headers that do not parse: always dropped */
 	XR_CLASS_REPLY, /* replies to connections the host opened */
 	XR_CLASS_DHCP, /* DHCP replies to the host's client: always passed */
+	/*
+	 * The two classes below drop per port, counted in xr_limit_stats;
+	 * their slots here hold only monitor mode's would-drops (drop.h,
+	 * xr_drop_limit_slow). stats sums both.
+	 */
+	XR_CLASS_GUARD, /* dropped by `guard: webrtc` (not RFC 7983 traffic) */
+	XR_CLASS_RATE, /* dropped by a `rate` limit */
 	XR_CLASS_MAX,
 };
 
@@ -203,6 +216,65 @@ struct xr_counters {
 	__u64 would_drop_bytes;
 };
 _Static_assert(sizeof(struct xr_counters) == 48, "xr_counters layout");
+
+/*
+ * Guard and rate drops, per CPU, keyed by xr_stat_key(proto, port) like
+ * xr_port_stats: a reload keeps them, and stats sums a rule's ports. A
+ * packet dropped here is counted here only, not in xr_port_stats. No
+ * would-drop slots: monitor mode counts those per class (xr_class_stats
+ * XR_CLASS_GUARD, XR_CLASS_RATE) rather than double this map (4 MiB per
+ * CPU) for a trial mode.
+ */
+struct xr_limit_counters {
+	__u64 guard_packets;
+	__u64 guard_bytes;
+	__u64 rate_packets;
+	__u64 rate_bytes;
+};
+_Static_assert(sizeof(struct xr_limit_counters) == 32, "xr_limit_counters layout");
+
+/*
+ * Rate limits (`rate: {per_source: N/s, burst: M}` on an entry): a token
+ * bucket per source and entry, kept as GCRA's theoretical arrival time
+ * (one u64): a packet at NOW passes when tat - NOW <= burst_ns, and then
+ * tat = max(tat, NOW) + interval_ns. burst_ns = (burst - 1) * interval_ns,
+ * so BURST packets pass at once and then one per interval.
+ *
+ * xr_rate_rules[gen * XR_RULES_PER_GEN + rule]: written with the rest of a
+ * generation, so a flip changes the limits with everything else.
+ */
+struct xr_rate_rule {
+	__u64 interval_ns; /* 1e9 / per_source; 0: no limit */
+	__u64 burst_ns;
+	__u32 bucket; /* xr_stat_key(proto, first port of the rule) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xr_rate_rule) == 24, "xr_rate_rule layout");
+
+/*
+ * Key of xr_rate_src: the entry (its bucket, the same from one reload to
+ * the next while the entry is) and the source: an IPv4 address, or the
+ * /64 of an IPv6 one (addr[0..7]), so that a host cannot escape its
+ * limit by rotating addresses inside its /64.
+ */
+struct xr_rate_key {
+	__u32 bucket;
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[8];
+};
+_Static_assert(sizeof(struct xr_rate_key) == 16, "xr_rate_key layout");
+
+struct xr_rate_state {
+	__u64 tat_ns; /* GCRA's theoretical arrival time, bpf_ktime_get_ns() */
+	__u64 dropped; /* packets this source had dropped (stats' top list) */
+};
+_Static_assert(sizeof(struct xr_rate_state) == 16, "xr_rate_state layout");
+
+/* Sources tracked when the profile does not say (defaults: rate_sources). */
+#define XR_RATE_SOURCES_DEFAULT 65536
+#define XR_RATE_SOURCES_MIN 1024
+#define XR_RATE_SOURCES_MAX (16 * 1024 * 1024)
 
 /*
  * Flows the host opened, recorded on egress by the TC program (after any

@@ -46,6 +46,18 @@ static void sources_text(const struct xr_rule *r, char *buf, size_t len)
 		strcpy(buf + len - 4, "...");
 }
 
+/* "guard webrtc, rate 20/s burst 40", or "-". */
+static void limits_text(const struct xr_rule *r, char *buf, size_t len)
+{
+	char rate[64];
+
+	xr_rate_text(&r->rate, rate, sizeof(rate));
+	snprintf(buf, len, "%s%s%s%s", r->guard ? "guard webrtc" : "",
+		 r->guard && rate[0] ? ", " : "", rate[0] ? "rate " : "", rate);
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
 static const char *pass_word(bool pass)
 {
 	return pass ? "pass" : "drop";
@@ -104,10 +116,23 @@ static void check_json(const struct xr_policy *p)
 		}
 		json_array_end(&j);
 		json_string(&j, "feature", r->feature);
+		if (r->guard)
+			json_string(&j, "guard", "webrtc");
+		if (r->rate.count) {
+			char per[32];
+
+			snprintf(per, sizeof(per), "%u/%s", r->rate.count,
+				 r->rate.period == 60 ? "min" : "s");
+			json_object_start(&j, "rate");
+			json_string(&j, "per_source", per);
+			json_uint(&j, "burst", r->rate.burst);
+			json_object_end(&j);
+		}
 		json_object_end(&j);
 	}
 	json_array_end(&j);
 	defaults_json(&j, &p->classes);
+	json_uint(&j, "rate_sources", p->rate_sources);
 	json_object_end(&j);
 	json_finish(&j);
 }
@@ -116,7 +141,8 @@ static void check_table(const struct xr_policy *p)
 {
 	int wsvc = (int)strlen("SERVICE"), wsrc = (int)strlen("SOURCES");
 	int wfeat = (int)strlen("FEATURE");
-	char src[256], ports[16];
+	char src[256], ports[16], limits[96];
+	bool any_limits = false;
 	size_t i;
 
 	for (i = 0; i < p->nrules; i++) {
@@ -129,20 +155,27 @@ static void check_table(const struct xr_policy *p)
 			wsrc = (int)strlen(src);
 		if ((int)strlen(p->rules[i].feature) > wfeat)
 			wfeat = (int)strlen(p->rules[i].feature);
+		if (p->rules[i].guard || p->rules[i].rate.count)
+			any_limits = true;
 	}
 	printf("profile %s%s%s\n", p->name, p->description[0] ? ": " : "",
 	       p->description);
-	printf("%-*s  %-5s  %-11s  %-*s  %s\n", wsvc, "SERVICE", "PROTO",
-	       "PORTS", wsrc, "SOURCES", "FEATURE");
+	/* LIMITS only when a rule has a guard or a rate. */
+	printf("%-*s  %-5s  %-11s  %-*s  %-*s%s\n", wsvc, "SERVICE", "PROTO",
+	       "PORTS", wsrc, "SOURCES", any_limits ? wfeat : 0, "FEATURE",
+	       any_limits ? "  LIMITS" : "");
 	for (i = 0; i < p->nrules; i++) {
 		const struct xr_rule *r = &p->rules[i];
 
 		sources_text(r, src, sizeof(src));
-		printf("%-*s  %-5s  %-11s  %-*s  %s\n", wsvc, r->service,
+		limits_text(r, limits, sizeof(limits));
+		printf("%-*s  %-5s  %-11s  %-*s  %-*s%s%s\n", wsvc, r->service,
 		       proto_text(r->proto),
 		       xr_ports_text(r->first_port, r->last_port, ports,
 				     sizeof(ports)),
-		       wsrc, src, r->feature[0] ? r->feature : "-");
+		       wsrc, src, any_limits ? wfeat : 0,
+		       r->feature[0] ? r->feature : "-",
+		       any_limits ? "  " : "", any_limits ? limits : "");
 	}
 	if (!p->nrules)
 		printf("(no ports open: only replies, ICMP and the classes "

@@ -228,7 +228,8 @@ static int probe_once(const struct probe *p)
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons((uint16_t)p->port) };
 	struct pollfd pfd;
-	char buf[64] = "xdp-reflector demo";
+	/* RTP's first byte (RFC 7983): the media range is guard: webrtc. */
+	char buf[64] = "\x80xdp-reflector demo";
 	int fd, ok = 0;
 
 	inet_pton(AF_INET, SERVER_IP, &sa.sin_addr);

@@ -239,6 +239,14 @@ int xr_cmd_reload(struct xr_opts *o)
 				o->iface);
 	}
 	if (!err) {
+		__u32 tracked;
+
+		/* A map's size is fixed once loaded: say so rather than pretend. */
+		if (!xr_dp_rate_sources(&m, &tracked) &&
+		    tracked != p->rate_sources)
+			fprintf(stderr, "warning: %s: the rate limits track %u sources until the next "
+					"detach and load (the profile asks for rate_sources: %u)\n",
+				o->iface, tracked, p->rate_sources);
 		/*
 		 * Seeded before the flip, so the new policy never runs without
 		 * the entries, and again after it, for a connection accepted in

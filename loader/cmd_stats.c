@@ -15,6 +15,7 @@
  * --watch redraws every SECONDS until SIGINT/SIGTERM (or --count refreshes):
  * with --json one document per line per refresh.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "cli.h"
 #include "datapath.h"
@@ -87,6 +90,59 @@ static int take_removed(const struct xr_opts *o, const struct xr_maps *m,
 			s->nremoved = 0;
 	}
 	close(lock);
+	return err;
+}
+
+/*
+ * The guard and rate classes are the sums of xr_limit_stats (counted per
+ * port there; monitor mode's would-drops are in xr_class_stats, read
+ * already); the top limited sources come from
+ * the buckets of xr_rate_src.
+ */
+static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
+{
+	struct xr_counters *g = &s->classes[XR_CLASS_GUARD];
+	struct xr_counters *rt = &s->classes[XR_CLASS_RATE];
+	struct xr_limit_counters *lim = calloc(XR_STAT_KEYS, sizeof(*lim));
+	struct xr_rate_key key, next;
+	struct xr_rate_state st;
+	void *prev = NULL;
+	int err;
+	__u32 k;
+
+	if (!lim)
+		return -ENOMEM;
+	err = xr_dp_read_limit_stats(m, lim);
+	for (k = 0; !err && k < XR_STAT_KEYS; k++) {
+		g->drop_packets += lim[k].guard_packets;
+		g->drop_bytes += lim[k].guard_bytes;
+		rt->drop_packets += lim[k].rate_packets;
+		rt->drop_bytes += lim[k].rate_bytes;
+	}
+	free(lim);
+	/* Bounded by the table's size; an LRU may evict as we walk: fine. */
+	while (!err && !bpf_map_get_next_key(m->rate_src, prev, &next)) {
+		struct xr_stats_limited one = {0};
+		char addr[INET6_ADDRSTRLEN];
+		__u8 a16[16] = {0};
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->rate_src, &key, &st) || !st.dropped)
+			continue;
+		if (key.family == 4) {
+			inet_ntop(AF_INET, key.addr, addr, sizeof(addr));
+			snprintf(one.source, sizeof(one.source), "%s", addr);
+		} else {
+			memcpy(a16, key.addr, 8);
+			inet_ntop(AF_INET6, a16, addr, sizeof(addr));
+			snprintf(one.source, sizeof(one.source), "%s/64", addr);
+		}
+		one.proto = (__u8)(key.bucket >> 16);
+		one.port = (__u16)key.bucket;
+		one.dropped = st.dropped;
+		xr_stats_add_limited(s, &one);
+	}
 	return err;
 }
 
@@ -155,6 +211,8 @@ static int read_snap(const struct xr_opts *o, const char *iface,
 	err = xr_dp_read_port_stats(&m, s->ports);
 	if (!err)
 		err = xr_dp_read_class_stats(&m, s->classes);
+	if (!err)
+		err = read_limits(&m, s);
 	s->mono = mono_now();
 	if (o->verbose && !err)
 		fprintf(stderr, "stats: %s: counters read in %.1f ms\n", iface,

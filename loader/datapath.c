@@ -48,6 +48,9 @@ static const struct {
 	{ XR_MAP_CAPTURE, offsetof(struct xr_maps, capture), false },
 	{ XR_MAP_CAPTURE_RING, offsetof(struct xr_maps, capture_rb), false },
 	{ XR_MAP_RULE_STATS, offsetof(struct xr_maps, rule_stats), false },
+	{ XR_MAP_RATE_RULES, offsetof(struct xr_maps, rate_rules), false },
+	{ XR_MAP_RATE_SRC, offsetof(struct xr_maps, rate_src), false },
+	{ XR_MAP_LIMIT_STATS, offsetof(struct xr_maps, limit_stats), false },
 	{ XR_PIN_LINK, offsetof(struct xr_maps, link), true },
 	{ XR_PIN_EGRESS_LINK, offsetof(struct xr_maps, egress_link), true },
 };
@@ -233,25 +236,29 @@ int xr_dp_read_rules(const struct xr_maps *m, __u32 gen, __u32 n,
 	return 0;
 }
 
-/* Sum a per-CPU array of struct xr_counters over CPUs with batched reads. */
-static int read_percpu_counters(int fd, __u32 entries, struct xr_counters *out)
+/*
+ * Sum a per-CPU array whose values are WORDS u64 counters (struct
+ * xr_counters, struct xr_limit_counters) over CPUs with batched reads.
+ */
+static int read_percpu_u64(int fd, __u32 entries, size_t words, __u64 *out)
 {
 	const __u32 chunk = 8192;
 	int ncpu = libbpf_num_possible_cpus();
-	struct xr_counters *vals;
+	__u64 *vals;
 	__u32 *keys, next, count, i;
 	int c, err = 0;
 	void *in = NULL;
+	size_t w;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = malloc((size_t)chunk * ncpu * sizeof(*vals));
+	vals = malloc((size_t)chunk * ncpu * words * sizeof(*vals));
 	keys = malloc((size_t)chunk * sizeof(*keys));
 	if (!vals || !keys) {
 		err = -ENOMEM;
 		goto out;
 	}
-	memset(out, 0, (size_t)entries * sizeof(*out));
+	memset(out, 0, (size_t)entries * words * sizeof(*out));
 	for (;;) {
 		int done;
 
@@ -263,18 +270,14 @@ static int read_percpu_counters(int fd, __u32 entries, struct xr_counters *out)
 			goto out;
 		}
 		for (i = 0; i < count && keys[i] < entries; i++) {
-			struct xr_counters *o = &out[keys[i]];
+			__u64 *o = &out[(size_t)keys[i] * words];
 
 			for (c = 0; c < ncpu; c++) {
-				const struct xr_counters *v =
-					&vals[(size_t)i * ncpu + c];
+				const __u64 *v =
+					&vals[((size_t)i * ncpu + c) * words];
 
-				o->pass_packets += v->pass_packets;
-				o->pass_bytes += v->pass_bytes;
-				o->drop_packets += v->drop_packets;
-				o->drop_bytes += v->drop_bytes;
-				o->would_drop_packets += v->would_drop_packets;
-				o->would_drop_bytes += v->would_drop_bytes;
+				for (w = 0; w < words; w++)
+					o[w] += v[w];
 			}
 		}
 		if (done)
@@ -285,6 +288,12 @@ out:
 	free(vals);
 	free(keys);
 	return err;
+}
+
+static int read_percpu_counters(int fd, __u32 entries, struct xr_counters *out)
+{
+	return read_percpu_u64(fd, entries, sizeof(*out) / sizeof(__u64),
+			       (__u64 *)out);
 }
 
 int xr_dp_read_port_stats(const struct xr_maps *m, struct xr_counters *out)
@@ -334,4 +343,24 @@ int xr_dp_audit_read(int fd, __u32 key, struct xr_audit_rec *rec)
 int xr_dp_audit_write(int fd, __u32 key, const struct xr_audit_rec *rec)
 {
 	return bpf_map_update_elem(fd, &key, rec, BPF_ANY) ? -errno : 0;
+}
+
+/* ---- guard and rate limits (bpf/guard.h, bpf/rate.h) ------------------ */
+
+int xr_dp_read_limit_stats(const struct xr_maps *m,
+			   struct xr_limit_counters *out)
+{
+	return read_percpu_u64(m->limit_stats, XR_STAT_KEYS,
+			       sizeof(*out) / sizeof(__u64), (__u64 *)out);
+}
+
+int xr_dp_rate_sources(const struct xr_maps *m, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(m->rate_src, &info, &len))
+		return -errno;
+	*max = info.max_entries;
+	return 0;
 }

@@ -21,6 +21,7 @@
 struct xr_maps {
 	int config, ports, sources, port_stats, class_stats, rules, meta,
 		flows, flow_ports, capture, capture_rb, rule_stats, link;
+	int rate_rules, rate_src, limit_stats; /* guard and rate limits */
 	int egress_link; /* the recorder's tcx link; -1 with clsact */
 };
 
@@ -108,6 +109,11 @@ int xr_dp_read_rules(const struct xr_maps *m, __u32 gen, __u32 n,
 /* Counters summed over CPUs: XR_STAT_KEYS port slots, XR_CLASS_MAX classes. */
 int xr_dp_read_port_stats(const struct xr_maps *m, struct xr_counters *out);
 int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out);
+/* Guard and rate drops summed over CPUs: XR_STAT_KEYS port slots. */
+int xr_dp_read_limit_stats(const struct xr_maps *m,
+			   struct xr_limit_counters *out);
+/* How many sources xr_rate_src can track (its max_entries). */
+int xr_dp_rate_sources(const struct xr_maps *m, __u32 *max);
 /* The link's program id and interface. */
 int xr_dp_link_info(const struct xr_maps *m, __u32 *prog_id, __u32 *ifindex);
 

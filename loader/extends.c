@@ -228,6 +228,8 @@ static void merge_defaults(const struct xr_profile *base,
 				       default_fields[i].offset,
 			       default_fields[i].size);
 	site->classes = c;
+	if (!(site->classes_set & XR_DSET_RATE_SOURCES))
+		site->rate_sources = base->rate_sources;
 	site->classes_set |= base->classes_set;
 }
 

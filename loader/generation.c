@@ -80,6 +80,25 @@ static int write_rules(const struct xr_maps *m, __u32 gen,
 	return 0;
 }
 
+/* Generation GEN's rate limits, every rule's slot (zero: no limit). */
+static int write_rate_rules(const struct xr_maps *m, __u32 gen,
+			    const struct xr_policy *p)
+{
+	struct xr_rate_rule rr;
+	__u32 i, key;
+
+	for (i = 0; i < XR_RULES_PER_GEN; i++) {
+		if (i < p->nrules)
+			xr_rate_rule_of(&p->rules[i], &rr);
+		else
+			memset(&rr, 0, sizeof(rr));
+		key = gen * XR_RULES_PER_GEN + i;
+		if (bpf_map_update_elem(m->rate_rules, &key, &rr, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 /*
  * The source lists live in the same mmapable global as the port tables
  * (struct xr_tables, pin XR_MAP_SOURCES): generation GEN's slices and
@@ -154,6 +173,8 @@ int xr_dp_write_generation(const struct xr_maps *m, __u32 gen,
 		err = write_rules(m, gen, p);
 	if (!err)
 		err = write_sources(m, gen, p);
+	if (!err)
+		err = write_rate_rules(m, gen, p);
 	if (!err)
 		err = read_config(m, &cfg);
 	if (err)

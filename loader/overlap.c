@@ -29,6 +29,16 @@ static int span_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/* The same guard and rate: a repeat that differs there is no repeat. */
+static bool same_limits(const struct xr_span *a, const struct xr_span *b)
+{
+	const struct xr_entry *x = a->entry, *y = b->entry;
+
+	return x->guard == y->guard && x->rate.count == y->rate.count &&
+	       x->rate.period == y->rate.period &&
+	       x->rate.burst == y->rate.burst;
+}
+
 static bool same_sources(const struct xr_span *a, const struct xr_span *b)
 {
 	size_t i;
@@ -75,7 +85,7 @@ int xr_spans_check(struct xr_span *s, size_t n, bool warn)
 		earlier = later == a ? b : a;
 		if (a->first == b->first && a->last == b->last &&
 		    !strcmp(a->entry->service, b->entry->service) &&
-		    same_sources(a, b)) {
+		    same_sources(a, b) && same_limits(a, b)) {
 			s[i].dup = true;
 			if (warn && later->entry != earlier->entry)
 				xr_warning_at(
@@ -99,6 +109,7 @@ int xr_spans_check(struct xr_span *s, size_t n, bool warn)
 			strcmp(a->entry->service, b->entry->service)
 				? "which has another service label"
 			: !same_sources(a, b) ? "which has other sources"
+			: !same_limits(a, b)  ? "which has another guard or rate"
 					      : "which has another port range");
 		return -EINVAL;
 	}

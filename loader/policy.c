@@ -35,6 +35,30 @@ bool xr_policy_allows(const struct xr_policy *p, int proto, uint16_t port,
 	return false;
 }
 
+void xr_rate_rule_of(const struct xr_rule *r, struct xr_rate_rule *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!r->rate.count)
+		return;
+	out->interval_ns =
+		(uint64_t)r->rate.period * 1000000000ULL / r->rate.count;
+	if (!out->interval_ns)
+		out->interval_ns = 1;
+	out->burst_ns = (uint64_t)(r->rate.burst - 1) * out->interval_ns;
+	/* The entry's first port: the same bucket after a reload. */
+	out->bucket = xr_stat_key(r->proto, r->first_port);
+}
+
+char *xr_rate_text(const struct xr_rate_limit *rate, char *buf, size_t len)
+{
+	if (!rate->count)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%u/%s burst %u", rate->count,
+			 rate->period == 60 ? "min" : "s", rate->burst);
+	return buf;
+}
+
 /* ---- Digest ------------------------------------------------------------- */
 
 static uint64_t fnv1a(uint64_t h, const uint8_t *b, size_t len)
@@ -76,6 +100,13 @@ uint64_t xr_policy_digest(const struct xr_policy *p)
 	for (i = 0; i < p->nrules; i++) {
 		const struct xr_rule *r = &p->rules[i];
 
+		/* The guard is in the port flags; the limit is not. */
+		if (r->rate.count) {
+			h = fnv1a_u64(h, i, 2);
+			h = fnv1a_u64(h, r->rate.count, 4);
+			h = fnv1a_u64(h, r->rate.period, 4);
+			h = fnv1a_u64(h, r->rate.burst, 4);
+		}
 		if (!r->nsources)
 			continue;
 		h = fnv1a_u64(h, i, 2);
@@ -323,7 +354,11 @@ int xr_policy_compile(struct xr_policy *p, const struct xr_rule *rules,
 			p->ports[s->proto][port].rule = (uint16_t)p->nrules;
 			p->ports[s->proto][port].flags =
 				XR_PORT_ALLOW |
-				(s->nsources ? XR_PORT_SOURCES : 0);
+				(s->nsources ? XR_PORT_SOURCES : 0) |
+				(s->guard && s->proto == XR_PROTO_UDP
+					 ? XR_PORT_GUARD
+					 : 0) |
+				(s->rate.count ? XR_PORT_RATE : 0);
 		}
 		p->nrules++;
 	}

@@ -21,6 +21,16 @@
 #define XR_RULES_MAX XR_RULES_PER_GEN
 #define XR_FEATURES_MAX 32
 
+/*
+ * `rate: {per_source: COUNT/PERIOD, burst: BURST}` of an entry; count 0:
+ * no limit. The packet path's form is struct xr_rate_rule (xr_rate_rule_of).
+ */
+struct xr_rate_limit {
+	uint32_t count;	 /* packets per period, per source */
+	uint32_t period; /* seconds: 1 (N/s) or 60 (N/min) */
+	uint32_t burst;	 /* packets at once */
+};
+
 /* One allow rule after compilation: a protocol and a contiguous port range. */
 struct xr_rule {
 	char service[XR_SERVICE_MAX];
@@ -31,6 +41,8 @@ struct xr_rule {
 	uint16_t last_port;
 	size_t nsources; /* 0: anyone may connect */
 	struct xr_cidr *sources;
+	bool guard;	     /* guard: webrtc (UDP only) */
+	struct xr_rate_limit rate; /* rate.count 0: none */
 };
 
 struct xr_feature_state {
@@ -59,6 +71,7 @@ struct xr_policy {
 	struct xr_rule *rules; /* sorted by protocol, then first_port */
 	size_t nrules;
 	struct xr_class_policy classes;
+	uint32_t rate_sources; /* xr_rate_src's size, set at load */
 	/* The packet path's port table for one generation, per protocol. */
 	struct xr_port_entry ports[XR_PROTOS][XR_PORTS_PER_PROTO];
 	struct xr_policy_sources src; /* the rules' sources, compiled */
@@ -93,6 +106,11 @@ void xr_sources_store(struct xr_tables *t, uint32_t gen,
  * PORT? */
 bool xr_policy_allows(const struct xr_policy *p, int proto, uint16_t port,
 		      int family, const uint8_t *src);
+
+/* Rule R's limit as the packet path reads it (xr_rate_rules); zero if none. */
+void xr_rate_rule_of(const struct xr_rule *r, struct xr_rate_rule *out);
+/* "20/s burst 40", or "" without a limit. Returns BUF. */
+char *xr_rate_text(const struct xr_rate_limit *rate, char *buf, size_t len);
 
 /* A stable 64-bit digest of everything the packet path would see. */
 uint64_t xr_policy_digest(const struct xr_policy *p);

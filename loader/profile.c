@@ -212,6 +212,78 @@ static int parse_sources(const struct ynode *n, struct xr_entry *e)
 	return 0;
 }
 
+/* A whole number from LO to HI, or an error naming KEY. */
+static int get_count(const struct ynode *n, const char *key, unsigned long lo,
+		     unsigned long hi, uint32_t *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n->kind == YN_SCALAR && n->len && n->len <= 9 &&
+	    strspn(n->text, "0123456789") == n->len) {
+		for (i = 0; i < n->len; i++)
+			v = v * 10 + (unsigned long)(n->text[i] - '0');
+		if (v >= lo && v <= hi) {
+			*out = (uint32_t)v;
+			return 0;
+		}
+	}
+	xr_error_at(&n->loc, "'%s' must be a whole number from %lu to %lu, "
+			     "found %s",
+		    key, lo, hi, FOUND(n));
+	return -EINVAL;
+}
+
+#define XR_RATE_COUNT_MAX 1000000
+
+/* `rate: {per_source: N/s, burst: M}` of entry E. */
+static int parse_rate(const struct ynode *n, struct xr_entry *e)
+{
+	const struct ynode *v;
+	unsigned long count = 0;
+	const char *unit;
+	size_t digits;
+	int err;
+
+	if (n->kind != YN_MAP)
+		return wrong_kind(n, XR_SEC_ENTRY, "rate", "a mapping");
+	err = xr_schema_check_keys(n, XR_SEC_RATE);
+	if (err)
+		return err;
+	v = ynode_get(n, "per_source");
+	if (!v) {
+		xr_error_at(&n->loc,
+			    "this rate has no 'per_source'; write rate: "
+			    "{per_source: 20/s, burst: 40}");
+		return -EINVAL;
+	}
+	digits = v->kind == YN_SCALAR ? strspn(v->text, "0123456789") : 0;
+	unit = digits ? v->text + digits : "";
+	if (digits && digits <= 7) {
+		size_t i;
+
+		for (i = 0; i < digits; i++)
+			count = count * 10 + (unsigned long)(v->text[i] - '0');
+	}
+	if (!digits || digits > 7 || count < 1 ||
+	    count > XR_RATE_COUNT_MAX ||
+	    (strcmp(unit, "/s") && strcmp(unit, "/min"))) {
+		xr_error_at(&v->loc,
+			    "'per_source' must be N/s or N/min with N from 1 "
+			    "to %d, found %s; write per_source: 20/s",
+			    XR_RATE_COUNT_MAX, FOUND(v));
+		return -EINVAL;
+	}
+	e->rate.count = (uint32_t)count;
+	e->rate.period = strcmp(unit, "/s") ? 60 : 1;
+	e->rate.burst = e->rate.count;
+	v = ynode_get(n, "burst");
+	if (v)
+		return get_count(v, "burst", 1, XR_RATE_COUNT_MAX,
+				 &e->rate.burst);
+	return 0;
+}
+
 /* An entry of `allow`, a feature's `allow` (FEATURE >= 0), `never_expose`. */
 static int parse_entry(const struct ynode *n, int feature, bool never,
 		       struct xr_entry *e)
@@ -296,6 +368,30 @@ static int parse_entry(const struct ynode *n, int feature, bool never,
 		return -EINVAL;
 	}
 
+	v = never ? NULL : ynode_get(n, "guard");
+	if (v) {
+		if (get_word(v, XR_SEC_ENTRY, "guard", false) < 0)
+			return -EINVAL;
+		/* RFC 7983's demux is about datagrams; QUIC is UDP too but
+		 * is refused by the built-in profiles, not here. */
+		if (e->protos != XR_PROTO_BIT(XR_PROTO_UDP)) {
+			xr_error_at(&v->loc,
+				    "'guard: webrtc' judges UDP datagrams, but "
+				    "entry '%s' is protocol: %s; put the guard "
+				    "on a protocol: udp entry (split a 'both' "
+				    "entry in two)",
+				    XR_CLIPPED(e->service),
+				    e->protos == XR_PROTO_BOTH ? "both" : "tcp");
+			return -EINVAL;
+		}
+		e->guard = true;
+	}
+	v = never ? NULL : ynode_get(n, "rate");
+	if (v) {
+		err = parse_rate(v, e);
+		if (err)
+			return err;
+	}
 	v = never ? NULL : ynode_get(n, "sources");
 	if (v && !ynode_is_null(v))
 		return parse_sources(v, e);
@@ -638,6 +734,13 @@ static int parse_defaults(struct xr_profile *p, const struct ynode *n)
 			return err;
 		p->classes.replies = b;
 		p->classes_set |= XR_DSET_REPLIES;
+	}
+	if ((v = ynode_get(n, "rate_sources"))) {
+		err = get_count(v, "rate_sources", XR_RATE_SOURCES_MIN,
+				XR_RATE_SOURCES_MAX, &p->rate_sources);
+		if (err)
+			return err;
+		p->classes_set |= XR_DSET_RATE_SOURCES;
 	}
 	if ((v = ynode_get(n, "reply_timeouts")))
 		return parse_reply_timeouts(p, v);

@@ -35,6 +35,8 @@ struct xr_entry {
 	size_t nsources;
 	int feature; /* index in xr_profile.features, -1: unconditional */
 	struct xr_loc loc;
+	bool guard;	     /* guard: webrtc */
+	struct xr_rate_limit rate; /* rate.count 0: none */
 };
 
 /* Fields a feature definition wrote: an extending profile overrides those. */
@@ -63,6 +65,7 @@ struct xr_feature {
 #define XR_DSET_REPLY_UDP (1U << 6)
 #define XR_DSET_REPLY_CLOSED (1U << 7)
 #define XR_DSET_ICMP_INFO (1U << 8)
+#define XR_DSET_RATE_SOURCES (1U << 9)
 
 /* `defaults: reply_timeouts`: the longest a profile may set. */
 #define XR_REPLY_SECS_MAX (7 * 24 * 3600)
@@ -87,6 +90,7 @@ struct xr_profile {
 	size_t nnever;
 	struct xr_class_policy classes;
 	unsigned int classes_set; /* XR_DSET_* */
+	uint32_t rate_sources;	  /* defaults: rate_sources; 0: not written */
 	/* Only while loading one file: */
 	char extends[256];
 	struct xr_loc extends_loc;

@@ -15,6 +15,7 @@
 static const char *const proto_words[] = {"tcp", "udp", "both", NULL};
 static const char *const pass_words[] = {"pass", "drop", NULL};
 static const char *const sources_words[] = {"optional", "required", NULL};
+static const char *const guard_words[] = {"webrtc", NULL};
 
 /* In the order messages list them ("the keys are: ..."). */
 static const struct xr_key keys[] = {
@@ -51,6 +52,18 @@ static const struct xr_key keys[] = {
 	{SEC(ENTRY), "sources", XR_KEY_CIDRS, NULL,
 	 "sources: [192.0.2.0/24, 2001:db8::/32]",
 	 "only these networks may connect (default: everyone)"},
+	{SEC(ENTRY), "guard", XR_KEY_WORD, guard_words, "guard: webrtc",
+	 "UDP media ports: drop datagrams that are not STUN, ZRTP, DTLS, "
+	 "TURN ChannelData or RTP/RTCP (RFC 7983)"},
+	{SEC(ENTRY), "rate", XR_KEY_MAPPING, NULL,
+	 "rate: {per_source: 20/s, burst: 40}",
+	 "per source (IPv4 address, IPv6 /64): TCP connection attempts or "
+	 "UDP datagrams"},
+
+	{SEC(RATE), "per_source", XR_KEY_RATE, NULL, "per_source: 20/s",
+	 "N/s or N/min, N from 1 to 1000000 (required)"},
+	{SEC(RATE), "burst", XR_KEY_COUNT, NULL, "burst: 40",
+	 "packets a source may send at once, 1 to 1000000 (default N)"},
 
 	{SEC(FEATURE), "description", XR_KEY_TEXT, NULL,
 	 "description: LiveKit WebRTC media", "one line about the feature"},
@@ -85,6 +98,10 @@ static const struct xr_key keys[] = {
 	{SEC(DEFAULTS), "reply_timeouts", XR_KEY_MAPPING, NULL,
 	 "reply_timeouts: {tcp: 3600, udp: 120, closed: 10}",
 	 "seconds a reply still passes after the host last sent"},
+	{SEC(DEFAULTS), "rate_sources", XR_KEY_COUNT, NULL,
+	 "rate_sources: 65536",
+	 "sources the rate limits track (LRU), 1024 to 16777216; set at "
+	 "load (default 65536)"},
 
 	{SEC(TIMEOUTS), "tcp", XR_KEY_SECONDS, NULL, "tcp: 3600",
 	 "open TCP flows (default 3600)"},
@@ -112,6 +129,7 @@ static const struct {
 	[XR_SEC_TIMEOUTS] = {"reply_timeouts", "defaults.reply_timeouts."},
 	[XR_SEC_REMOVE] = {"a remove item", "remove[]."},
 	[XR_SEC_FEATURES] = {"features", "features."},
+	[XR_SEC_RATE] = {"a rate", "allow[].rate."},
 };
 
 const struct xr_key *xr_schema_key(enum xr_section sec, const char *name)

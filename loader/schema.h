@@ -22,6 +22,7 @@ enum xr_section {
 	XR_SEC_TIMEOUTS, /* `defaults: reply_timeouts` */
 	XR_SEC_REMOVE,	 /* a `remove` item written as a mapping */
 	XR_SEC_FEATURES, /* `features`: its keys are feature names */
+	XR_SEC_RATE,	 /* an entry's `rate` */
 	XR_SEC_MAX,
 };
 #define XR_SEC_BIT(s) (1U << (s))
@@ -38,6 +39,8 @@ enum xr_key_type {
 	XR_KEY_ENTRIES,	  /* a list of entries */
 	XR_KEY_MAPPING,	  /* a mapping of its own section */
 	XR_KEY_LABELS,	  /* a list of service labels */
+	XR_KEY_RATE,	  /* N/s or N/min */
+	XR_KEY_COUNT,	  /* a whole number in a range the help gives */
 };
 
 struct xr_key {

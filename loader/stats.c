@@ -29,14 +29,16 @@ static const char *const class_keys[XR_CLASS_MAX] = {
 	[XR_CLASS_NON_IP] = "non_ip",	    [XR_CLASS_ICMP] = "icmp",
 	[XR_CLASS_FRAGMENT] = "fragment",   [XR_CLASS_OTHER_IP] = "other_ip",
 	[XR_CLASS_MALFORMED] = "malformed", [XR_CLASS_REPLY] = "reply",
-	[XR_CLASS_DHCP] = "dhcp",
+	[XR_CLASS_DHCP] = "dhcp",	    [XR_CLASS_GUARD] = "guard",
+	[XR_CLASS_RATE] = "rate_limited",
 };
 
 static const char *const class_titles[XR_CLASS_MAX] = {
 	[XR_CLASS_NON_IP] = "non-IP",	    [XR_CLASS_ICMP] = "ICMP",
 	[XR_CLASS_FRAGMENT] = "fragments",  [XR_CLASS_OTHER_IP] = "other IP",
 	[XR_CLASS_MALFORMED] = "malformed", [XR_CLASS_REPLY] = "replies",
-	[XR_CLASS_DHCP] = "DHCP replies",
+	[XR_CLASS_DHCP] = "DHCP replies", [XR_CLASS_GUARD] = "WebRTC guard",
+	[XR_CLASS_RATE] = "rate limited",
 };
 
 const char *xr_stats_class_key(unsigned int cls)
@@ -92,6 +94,23 @@ void xr_stats_snap_free(struct xr_stats_snap *s)
 	s->ledger = NULL;
 	s->removed = NULL;
 	s->nremoved = 0;
+}
+
+void xr_stats_add_limited(struct xr_stats_snap *s,
+			  const struct xr_stats_limited *lim)
+{
+	size_t i = s->nlimited;
+
+	if (i == XR_STATS_LIMITED_MAX) {
+		if (s->limited[i - 1].dropped >= lim->dropped)
+			return;
+		i--;
+	} else {
+		s->nlimited++;
+	}
+	for (; i > 0 && s->limited[i - 1].dropped < lim->dropped; i--)
+		s->limited[i] = s->limited[i - 1];
+	s->limited[i] = *lim;
 }
 
 /* ---- arithmetic */

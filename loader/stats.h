@@ -10,6 +10,7 @@
 #ifndef XR_STATS_H
 #define XR_STATS_H
 
+#include <netinet/in.h> /* INET6_ADDRSTRLEN */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,15 @@
 
 #define XR_IFACE_LEN 16 /* IF_NAMESIZE */
 
+/* A source a rate limit dropped packets of (xr_rate_src), for the top list. */
+#define XR_STATS_LIMITED_MAX 10
+struct xr_stats_limited {
+	char source[INET6_ADDRSTRLEN + 4]; /* "192.0.2.7" or "2001:db8:1:2::/64" */
+	__u8 proto;	 /* XR_PROTO_* of the entry */
+	__u16 port;	 /* the entry's first port */
+	__u64 dropped;
+};
+
 /* One interface's counters at one moment, as read from its pins. */
 struct xr_stats_snap {
 	char iface[XR_IFACE_LEN];
@@ -26,6 +36,9 @@ struct xr_stats_snap {
 	struct xr_rule_info *rules;   /* policy.nrules rows, owned */
 	struct xr_counters classes[XR_CLASS_MAX];
 	struct xr_counters *ports; /* XR_STAT_KEYS slots, owned */
+	/* The sources the rate limits dropped most, most first. */
+	struct xr_stats_limited limited[XR_STATS_LIMITED_MAX];
+	size_t nlimited;
 	double mono;		   /* CLOCK_MONOTONIC seconds when read */
 	bool monitor;		   /* the active generation's mode */
 	__u64 counters_since; /* unix seconds: ports and classes count since */
@@ -88,6 +101,13 @@ int xr_stats_report_build(const struct xr_stats_snap *cur,
 			  const struct xr_stats_opts *o,
 			  struct xr_stats_report *r);
 void xr_stats_report_free(struct xr_stats_report *r);
+
+/*
+ * Keep LIM in S's top list (most dropped first, at most
+ * XR_STATS_LIMITED_MAX; ties: the earlier stays).
+ */
+void xr_stats_add_limited(struct xr_stats_snap *s,
+			  const struct xr_stats_limited *lim);
 
 /* ---- building blocks, exported for the unit tests */
 

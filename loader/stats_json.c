@@ -21,7 +21,8 @@
  *            removed since the last stats, with their final counts (once),
  *  "other_ports":{"tcp":{"passed","dropped"},"udp":{...}},
  *  "classes":{"non_ip":{"passed","dropped"},"icmp","fragment","other_ip",
- *             "malformed","reply"},
+ *             "malformed","reply","dhcp","guard","rate_limited"},
+ *  "top_limited_sources":[{"source","protocol","port","dropped"}],
  *  "top_dropped":[{"protocol","port","service","packets","bytes"}],
  *  "ports":[{"protocol","port","service","passed","dropped"}]}
  * "ports" only with --ports (it may hold 131072 rows under a port scan).
@@ -141,6 +142,19 @@ void xr_stats_print_json(struct json *j, const struct xr_stats_report *r,
 		json_object_end(j);
 	}
 	json_object_end(j);
+
+	json_array_start(j, "top_limited_sources");
+	for (i = 0; i < r->snap->nlimited; i++) {
+		const struct xr_stats_limited *l = &r->snap->limited[i];
+
+		json_object_start(j, NULL);
+		json_string(j, "source", l->source);
+		json_string(j, "protocol", xr_stats_proto_name(l->proto));
+		json_uint(j, "port", l->port);
+		json_uint(j, "dropped", l->dropped);
+		json_object_end(j);
+	}
+	json_array_end(j);
 
 	json_array_start(j, "top_dropped");
 	for (i = 0; i < r->ntop; i++) {

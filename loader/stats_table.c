@@ -247,6 +247,18 @@ void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 		cells(f, &r->classes[i], r->interval, true, true);
 	}
 
+	if (r->snap->nlimited) {
+		fprintf(f, "\n%-*s %-5s %-11s %12s\n", w, "TOP RATE-LIMITED SOURCES",
+			"PROTO", "PORT", "DROPPED");
+		for (i = 0; i < r->snap->nlimited; i++) {
+			const struct xr_stats_limited *l = &r->snap->limited[i];
+
+			fprintf(f, "%-*s %-5s %-11u %12llu\n", w, l->source,
+				xr_stats_proto_name(l->proto), l->port,
+				(unsigned long long)l->dropped);
+		}
+	}
+
 	if (o->top <= 0)
 		return;
 	fprintf(f, "\n%-*s %-5s %-11s", w, "TOP DROPPED", "PROTO", "PORT");

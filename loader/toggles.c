@@ -255,6 +255,8 @@ static int enabled_rules(const struct xr_profile *p, const bool *on,
 		r->last_port = s->last;
 		r->sources = (struct xr_cidr *)s->sources;
 		r->nsources = s->nsources;
+		r->guard = s->entry->guard;
+		r->rate = s->entry->rate;
 		(*n)++;
 	}
 out:
@@ -284,6 +286,8 @@ static int compile(const struct xr_profile *prof, const bool *on,
 	}
 	p->nfeatures = prof->nfeatures;
 	p->classes = prof->classes;
+	p->rate_sources = prof->rate_sources ? prof->rate_sources
+					     : XR_RATE_SOURCES_DEFAULT;
 	eff = calloc(prof->nentries + 1, sizeof(*eff));
 	if (!eff)
 		return -ENOMEM;

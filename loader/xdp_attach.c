@@ -101,7 +101,19 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	if (err)
 		return err;
 
-	skel = xdp_reflector_bpf__open_and_load();
+	skel = xdp_reflector_bpf__open();
+	/* The profile sizes the rate limits' LRU table (defaults: rate_sources). */
+	if (skel && (bpf_map__set_max_entries(skel->maps.xr_rate_src,
+					      policy->rate_sources ?
+						      policy->rate_sources :
+						      XR_RATE_SOURCES_DEFAULT) ||
+		     xdp_reflector_bpf__load(skel))) {
+		int e = errno;
+
+		xdp_reflector_bpf__destroy(skel);
+		skel = NULL;
+		errno = e;
+	}
 	if (!skel) {
 		err = -errno;
 		fprintf(stderr, "error: the kernel refused to load the XDP program: %s%s\n",
@@ -121,6 +133,9 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	m.capture = bpf_map__fd(skel->maps.xr_capture);
 	m.capture_rb = bpf_map__fd(skel->maps.xr_capture_rb);
 	m.rule_stats = bpf_map__fd(skel->maps.xr_rule_stats);
+	m.rate_rules = bpf_map__fd(skel->maps.xr_rate_rules);
+	m.rate_src = bpf_map__fd(skel->maps.xr_rate_src);
+	m.limit_stats = bpf_map__fd(skel->maps.xr_limit_stats);
 	m.flow_ports = m.ports; /* the same global, pinned under both names */
 
 	meta.mode = (__u32)mode;

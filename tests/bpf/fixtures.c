@@ -5,9 +5,14 @@
  * from C initialisers below, never a hex blob), an optional tweak of the
  * class policy, the verdict, and the one counter that must move.
  *
- * For every row the whole of xr_port_stats and xr_class_stats (summed over
- * CPUs) is read before and after the run: exactly the named counter must
- * move, by one packet and the frame length in bytes, and nothing else.
+ * For every row the whole of xr_port_stats, xr_class_stats and
+ * xr_limit_stats (summed over CPUs) is read before and after the run:
+ * exactly the named counter must move, by one packet and the frame length
+ * in bytes, and nothing else.
+ *
+ * The rate-limit rows share the buckets of xr_rate_src and run in table
+ * order (cmocka runs a group in order): each says which packet of its
+ * source it is.
  *
  * Each row is its own cmocka test named after the row. Run as root:
  *   build/tests/fixtures
@@ -95,11 +100,28 @@ static const struct port_rule policy_ports[] = {
 	{ 0, XR_PROTO_TCP, 8889, 8889, 5, XR_PORT_ALLOW | XR_PORT_SOURCES },
 	/* 1000 networks per family: the rows below and big_list(). */
 	{ 0, XR_PROTO_TCP, 8890, 8890, 6, XR_PORT_ALLOW | XR_PORT_SOURCES },
-	/* Generation 1: 443 and 7881 gone, 9000 new, 8888 from other sources. */
+	/* guard: webrtc on a media range; rate limits on SSH and TURN. */
+	{ 0, XR_PROTO_UDP, 46000, 46100, 7, XR_PORT_ALLOW | XR_PORT_GUARD },
+	{ 0, XR_PROTO_TCP, 2222, 2222, 8, XR_PORT_ALLOW | XR_PORT_RATE },
+	{ 0, XR_PROTO_UDP, 3478, 3478, 9, XR_PORT_ALLOW | XR_PORT_RATE },
+	/* Generation 1: 443 and 7881 gone, 9000 new, 8888 from other sources,
+	 * the media range and 2222 without guard or rate. */
+	{ 1, XR_PROTO_UDP, 46000, 46100, 7, XR_PORT_ALLOW },
+	{ 1, XR_PROTO_TCP, 2222, 2222, 8, XR_PORT_ALLOW },
 	{ 1, XR_PROTO_TCP, 80, 80, 0, XR_PORT_ALLOW },
 	{ 1, XR_PROTO_TCP, 9000, 9000, 1, XR_PORT_ALLOW },
 	{ 1, XR_PROTO_UDP, 44200, 44300, 3, XR_PORT_ALLOW },
 	{ 1, XR_PROTO_TCP, 8888, 8888, 4, XR_PORT_ALLOW | XR_PORT_SOURCES },
+};
+
+/* xr_rate_rules of generation 0: 2222/tcp 1/min burst 2, 3478/udp 1/min burst 1. */
+#define MINUTE_NS (60ULL * 1000000000ULL)
+static const struct {
+	__u32 rule;
+	struct xr_rate_rule rr;
+} policy_rates[] = {
+	{ 8, { MINUTE_NS, MINUTE_NS, (XR_PROTO_TCP << 16) | 2222, 0 } },
+	{ 9, { MINUTE_NS, 0, (XR_PROTO_UDP << 16) | 3478, 0 } },
 };
 
 struct source_rule {
@@ -260,6 +282,8 @@ struct pkt_spec {
 	size_t payload; /* bytes after the L4 header; 0: see default_payload() */
 	size_t pad_to; /* Ethernet padding: frame at least this long */
 	void (*mangle)(struct frame *f); /* make the packet malformed */
+	__u8 data[8]; /* the payload's first bytes, when data_len */
+	size_t data_len;
 };
 
 static const __u8 mac_dst[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -690,7 +714,7 @@ static void build(const struct pkt_spec *s, struct frame *f)
 			build_ipv6(s, f);
 		build_l4(s, f);
 		for (i = 0; i < payload; i++) {
-			__u8 b = 0xa0 + (i & 0x0f);
+			__u8 b = i < s->data_len ? s->data[i] : 0xa0 + (i & 0x0f);
 
 			put(f, &b, 1);
 		}
@@ -827,6 +851,15 @@ static void cut_ah4(struct frame *f)
 	cut(f, f->l3 + sizeof(struct iphdr) + 6);
 }
 
+/* A UDP datagram with no payload at all (UDP length 8). */
+static void udp_empty(struct frame *f)
+{
+	struct udphdr *uh = (struct udphdr *)(f->b + f->l4);
+
+	uh->len = htons(sizeof(*uh));
+	cut(f, f->l4 + sizeof(*uh));
+}
+
 static void tcp_in_padding(struct frame *f)
 {
 	/* The IP packet is its 20-byte header; the TCP header is padding. */
@@ -851,6 +884,9 @@ struct counter_id {
 };
 
 #define PORT(pr, po) { .cls = -1, .proto = XR_PROTO_##pr, .port = (po) }
+/* Dropped by the guard or a rate limit: xr_limit_stats of the port. */
+#define GUARDED(pr, po) { .cls = -2, .proto = XR_PROTO_##pr, .port = (po) }
+#define LIMITED(pr, po) { .cls = -3, .proto = XR_PROTO_##pr, .port = (po) }
 #define CLASS(c) { .cls = XR_CLASS_##c }
 
 struct row {
@@ -1730,6 +1766,203 @@ static const struct row rows[] = {
 	  .pkt = { TCP4(9000), .mangle = cut_tcp },
 	  .tweak = { .active_gen = 1, .other_ip_pass = 1 },
 	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	/*
+	 * guard: webrtc (bpf/guard.h) on udp 46000-46100, rule 7 of gen 0:
+	 * RFC 7983's first-byte ranges, each edge; STUN's cookie and length.
+	 */
+	{ .name = "guard: first byte 0 (STUN with the cookie) passes",
+	  .pkt = { UDP4(46050), .data = { 0, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 3 (STUN with the cookie) passes",
+	  .pkt = { UDP4(46050), .data = { 3, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 4 (outside RFC 7983) is dropped",
+	  .pkt = { UDP4(46050), .data = { 4 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: first byte 15 (outside RFC 7983) is dropped",
+	  .pkt = { UDP4(46050), .data = { 15 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: first byte 16 (ZRTP) passes",
+	  .pkt = { UDP4(46050), .data = { 16 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 19 (ZRTP) passes",
+	  .pkt = { UDP4(46050), .data = { 19 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 20 (DTLS) passes",
+	  .pkt = { UDP4(46050), .data = { 20 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 63 (DTLS) passes",
+	  .pkt = { UDP4(46050), .data = { 63 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 64 (TURN ChannelData) passes",
+	  .pkt = { UDP4(46050), .data = { 64 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 79 (TURN ChannelData) passes",
+	  .pkt = { UDP4(46050), .data = { 79 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 80 (outside RFC 7983) is dropped",
+	  .pkt = { UDP4(46050), .data = { 80 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: first byte 127 (outside RFC 7983) is dropped",
+	  .pkt = { UDP4(46050), .data = { 127 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: first byte 128 (RTP/RTCP) passes",
+	  .pkt = { UDP4(46050), .data = { 128 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 191 (RTP/RTCP) passes",
+	  .pkt = { UDP4(46050), .data = { 191 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: first byte 192 (outside RFC 7983) is dropped",
+	  .pkt = { UDP4(46050), .data = { 192 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: first byte 255 (outside RFC 7983) is dropped",
+	  .pkt = { UDP4(46050), .data = { 255 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: STUN with a wrong magic cookie is dropped",
+	  .pkt = { UDP4(46000), .data = { 0x00, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x43 }, .data_len = 8 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46000) },
+	{ .name = "guard: STUN-range byte without a cookie (zeros) is dropped",
+	  .pkt = { UDP4(46100), .data = { 0x01, 0x01 }, .data_len = 8 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46100) },
+	{ .name = "guard: STUN of 19 bytes (under the 20-byte header) is dropped",
+	  .pkt = { UDP4(46050), .data = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8, .payload = 19 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: STUN of exactly 20 bytes passes",
+	  .pkt = { UDP4(46050), .data = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8, .payload = 20 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: an empty datagram is dropped",
+	  .pkt = { UDP4(46050), .mangle = udp_empty },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: a 1-byte RTP-range datagram passes (no length rule but STUN's)",
+	  .pkt = { UDP4(46050), .data = { 0x80 }, .data_len = 1, .payload = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: v6 RTP passes",
+	  .pkt = { UDP6(46050), .data = { 0x80, 0x6f }, .data_len = 2 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: v6 STUN with the cookie passes",
+	  .pkt = { UDP6(46050), .data = { 0x00, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: v6 first byte 0xff is dropped",
+	  .pkt = { UDP6(46050), .data = { 0xff }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: behind 802.1ad+802.1Q, RTP passes",
+	  .pkt = { .vlans = 2, UDP4(46050), .data = { 0x80 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: behind 802.1ad+802.1Q, byte 0xff is dropped",
+	  .pkt = { .vlans = 2, UDP6(46050), .data = { 0xff }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: with IPv4 options (the full parser), byte 0xff is dropped",
+	  .pkt = { UDP4(46050), .ip_opt_words = 2, .data = { 0xff }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: with IPv4 options (the full parser), DTLS passes",
+	  .pkt = { UDP4(46050), .ip_opt_words = 2, .data = { 22 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: behind IPv6 extension headers, byte 0x50 is dropped",
+	  .pkt = { UDP6(46050), EXTS(EXT_HOP, EXT_DST), .data = { 0x50 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: a first IPv4 fragment starting with 0xff is dropped",
+	  .pkt = { UDP4(46050), .frag_off = IP_MF_, .data = { 0xff }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: a first IPv4 fragment starting with RTP passes",
+	  .pkt = { UDP4(46050), .frag_off = IP_MF_, .data = { 0x90 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: off in generation 1: byte 0xff passes after the flip",
+	  .pkt = { UDP4(46050), .data = { 0xff }, .data_len = 1 },
+	  .tweak = { .active_gen = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: not on 44200-44300: byte 0xff passes there",
+	  .pkt = { UDP4(44250), .data = { 0xff }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 44250) },
+
+	/*
+	 * rate (bpf/rate.h): 2222/tcp 1/min burst 2 (SYNs), 3478/udp 1/min
+	 * burst 1 (datagrams), per IPv4 address or IPv6 /64. In order.
+	 */
+	{ .name = "rate: 1st SYN of 100.64.1.1 to 2222 passes",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: 2nd SYN of 100.64.1.1 passes (burst 2)",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .sport = 40001 },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: 3rd SYN of 100.64.1.1 is over the limit: dropped",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .sport = 40002 },
+	  .verdict = XDP_DROP, .counter = LIMITED(TCP, 2222) },
+	{ .name = "rate: an ACK of 100.64.1.1 passes: only SYNs count",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .tcp_flags = 0x10 },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: a SYN-ACK of 100.64.1.1 passes: only SYNs without ACK count",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .tcp_flags = 0x12 },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: 1st SYN of 100.64.1.2 passes: another source, another bucket",
+	  .pkt = { TCP4(2222), .src = "100.64.1.2" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: SYN of 100.64.1.1 with IPv4 options (the full parser) is dropped",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .ip_opt_words = 1 },
+	  .verdict = XDP_DROP, .counter = LIMITED(TCP, 2222) },
+	{ .name = "rate: generation 1 has no limit on 2222: the same SYN passes",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .sport = 40003 },
+	  .tweak = { .active_gen = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: 1st SYN of 2001:db8:aa::1 passes",
+	  .pkt = { TCP6(2222), .src = "2001:db8:aa::1" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: a SYN of 2001:db8:aa::2 is the /64's 2nd: passes",
+	  .pkt = { TCP6(2222), .src = "2001:db8:aa::2" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: 2001:db8:aa:0:ffff::3 is the same /64's 3rd SYN: dropped",
+	  .pkt = { TCP6(2222), .src = "2001:db8:aa:0:ffff::3" },
+	  .verdict = XDP_DROP, .counter = LIMITED(TCP, 2222) },
+	{ .name = "rate: 2001:db8:aa:1::1 is another /64: passes",
+	  .pkt = { TCP6(2222), .src = "2001:db8:aa:1::1" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 2222) },
+	{ .name = "rate: 1st datagram of 100.64.1.1 to 3478/udp passes",
+	  .pkt = { UDP4(3478), .src = "100.64.1.1" },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 3478) },
+	{ .name = "rate: 2nd datagram of 100.64.1.1 to 3478/udp is dropped (burst 1)",
+	  .pkt = { UDP4(3478), .src = "100.64.1.1" },
+	  .verdict = XDP_DROP, .counter = LIMITED(UDP, 3478) },
+	{ .name = "rate: the TCP bucket of 2222 is not the UDP one of 3478",
+	  .pkt = { UDP4(3478), .src = "100.64.1.2" },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 3478) },
+	{ .name = "rate: ports without rate pay nothing: 443 SYNs of 100.64.1.1 pass",
+	  .pkt = { TCP4(443), .src = "100.64.1.1" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+
+	/*
+	 * Guard and rate drops go to the drop end like every other drop: in
+	 * monitor mode they pass, counted as would-drops of their class
+	 * (xr_limit_stats has no would-drop slots); a capture alone changes
+	 * neither verdict nor counter. The straight path (xr_limited) and the
+	 * full parser (a first fragment) each.
+	 */
+	{ .name = "monitor: guard: byte 0xff to the guarded range passes as a guard would-drop",
+	  .pkt = { UDP4(46050), .data = { 0xff }, .data_len = 1 },
+	  .tweak = { .active_gen = XR_GEN_MONITOR },
+	  .verdict = XDP_PASS, .counter = CLASS(GUARD), .would_drop = 1 },
+	{ .name = "monitor: guard: behind IPv6 extension headers, byte 0x50 passes as a would-drop",
+	  .pkt = { UDP6(46050), EXTS(EXT_HOP, EXT_DST), .data = { 0x50 }, .data_len = 1 },
+	  .tweak = { .active_gen = XR_GEN_MONITOR },
+	  .verdict = XDP_PASS, .counter = CLASS(GUARD), .would_drop = 1 },
+	{ .name = "monitor: guard: a first fragment starting with 0xff (full parse) passes as a would-drop",
+	  .pkt = { UDP4(46050), .frag_off = IP_MF_, .data = { 0xff }, .data_len = 1 },
+	  .tweak = { .active_gen = XR_GEN_MONITOR },
+	  .verdict = XDP_PASS, .counter = CLASS(GUARD), .would_drop = 1 },
+	{ .name = "monitor: guard: RTP to the guarded range passes, counted as passed",
+	  .pkt = { UDP4(46050), .data = { 0x80 }, .data_len = 1 },
+	  .tweak = { .active_gen = XR_GEN_MONITOR },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "capture on, enforce: guard: byte 0xff still dropped, counted as guard",
+	  .pkt = { UDP4(46050), .data = { 0xff }, .data_len = 1 },
+	  .tweak = { .active_gen = XR_GEN_CAPTURE },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "monitor: rate: another SYN of 100.64.1.1 (over) passes as a rate would-drop",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .sport = 40004 },
+	  .tweak = { .active_gen = XR_GEN_MONITOR },
+	  .verdict = XDP_PASS, .counter = CLASS(RATE), .would_drop = 1 },
+	{ .name = "capture on, enforce: rate: a SYN of 100.64.1.1 (over) still dropped",
+	  .pkt = { TCP4(2222), .src = "100.64.1.1", .sport = 40005 },
+	  .tweak = { .active_gen = XR_GEN_CAPTURE },
+	  .verdict = XDP_DROP, .counter = LIMITED(TCP, 2222) },
 };
 /* clang-format on */
 
@@ -1744,6 +1977,7 @@ static int ncpus;
 
 struct snapshot {
 	struct xr_counters *port; /* [XR_STAT_KEYS], summed over CPUs */
+	struct xr_counters *limit; /* xr_limit_stats, the same way */
 	struct xr_counters class[XR_CLASS_MAX];
 };
 
@@ -1761,7 +1995,12 @@ static void add(struct xr_counters *sum, const struct xr_counters *c)
 	sum->would_drop_bytes += c->would_drop_bytes;
 }
 
-static int read_port_stats(struct xr_counters *out)
+/*
+ * A per-CPU array of STAT_KEYS slots of struct xr_counters (xr_port_stats)
+ * or, with LIMIT, of struct xr_limit_counters (xr_limit_stats), read into
+ * xr_counters: guard_* in the pass_* places, rate_* in drop_*.
+ */
+static int read_port_stats(int fd, int limit, struct xr_counters *out)
 {
 	__u32 total = 0, count, next = 0, k;
 	int c, err = 0;
@@ -1770,7 +2009,7 @@ static int read_port_stats(struct xr_counters *out)
 	/* One batch lookup reads the per-CPU array in a few syscalls. */
 	while (total < XR_STAT_KEYS && !err) {
 		count = XR_STAT_KEYS - total;
-		err = bpf_map_lookup_batch(port_stats_fd, in, &next,
+		err = bpf_map_lookup_batch(fd, in, &next,
 					   key_buf + total,
 					   percpu_buf + (size_t)total * ncpus,
 					   &count, NULL);
@@ -1783,8 +2022,19 @@ static int read_port_stats(struct xr_counters *out)
 		return -EIO;
 	for (k = 0; k < XR_STAT_KEYS; k++) {
 		memset(&out[key_buf[k]], 0, sizeof(out[0]));
-		for (c = 0; c < ncpus; c++)
-			add(&out[key_buf[k]], &percpu_buf[(size_t)k * ncpus + c]);
+		for (c = 0; c < ncpus; c++) {
+			size_t i = (size_t)k * ncpus + c;
+			const struct xr_limit_counters *l =
+				(const struct xr_limit_counters *)percpu_buf + i;
+			struct xr_counters as = {
+				.pass_packets = l->guard_packets,
+				.pass_bytes = l->guard_bytes,
+				.drop_packets = l->rate_packets,
+				.drop_bytes = l->rate_bytes,
+			};
+
+			add(&out[key_buf[k]], limit ? &as : &percpu_buf[i]);
+		}
 	}
 	return 0;
 }
@@ -1807,10 +2057,14 @@ static int read_class_stats(struct xr_counters *out)
 
 static void take_snapshot(struct snapshot *s)
 {
-	int err = read_port_stats(s->port);
+	int err = read_port_stats(port_stats_fd, 0, s->port);
 
 	if (err)
 		fail_msg("reading xr_port_stats: %s", strerror(-err));
+	err = read_port_stats(bpf_map__fd(skel->maps.xr_limit_stats), 1,
+			      s->limit);
+	if (err)
+		fail_msg("reading xr_limit_stats: %s", strerror(-err));
 	err = read_class_stats(s->class);
 	if (err)
 		fail_msg("reading xr_class_stats: %s", strerror(-err));
@@ -1966,6 +2220,15 @@ static int load_policy(void)
 	munmap(slots, sz);
 	if (check_policy())
 		return -1;
+	for (i = 0; i < sizeof(policy_rates) / sizeof(policy_rates[0]); i++) {
+		__u32 k = policy_rates[i].rule; /* generation 0 */
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_rules),
+					&k, &policy_rates[i].rr, BPF_ANY)) {
+			fprintf(stderr, "xr_rate_rules: %s\n", strerror(errno));
+			return -1;
+		}
+	}
 
 	if (load_sources())
 		return -1;
@@ -1991,10 +2254,13 @@ static int setup_program(void **state)
 
 	before.port = calloc(XR_STAT_KEYS, sizeof(struct xr_counters));
 	after.port = calloc(XR_STAT_KEYS, sizeof(struct xr_counters));
+	before.limit = calloc(XR_STAT_KEYS, sizeof(struct xr_counters));
+	after.limit = calloc(XR_STAT_KEYS, sizeof(struct xr_counters));
 	percpu_buf = calloc((size_t)XR_STAT_KEYS * ncpus,
 			    sizeof(struct xr_counters));
 	key_buf = calloc(XR_STAT_KEYS, sizeof(__u32));
-	if (!before.port || !after.port || !percpu_buf || !key_buf)
+	if (!before.port || !after.port || !before.limit || !after.limit ||
+	    !percpu_buf || !key_buf)
 		return -1;
 	return load_policy();
 }
@@ -2005,6 +2271,8 @@ static int teardown_program(void **state)
 	xdp_reflector_bpf__destroy(skel);
 	free(before.port);
 	free(after.port);
+	free(before.limit);
+	free(after.limit);
 	free(percpu_buf);
 	free(key_buf);
 	return 0;
@@ -2056,6 +2324,7 @@ static const char *verdict_name(int v)
 
 static const char *const class_names[XR_CLASS_MAX] = {
 	"non_ip", "icmp", "fragment", "other_ip", "malformed", "reply", "dhcp",
+	"guard", "rate",
 };
 
 static const char *const field_names[6] = {
@@ -2135,7 +2404,7 @@ static void run_row(void **state)
 				  want->cls == (int)c, f.len);
 	}
 	for (k = 0; k < XR_STAT_KEYS; k++) {
-		int expected = want->cls < 0 &&
+		int expected = want->cls == -1 &&
 			       k == xr_stat_key(want->proto, want->port);
 
 		if (!expected &&
@@ -2144,6 +2413,26 @@ static void run_row(void **state)
 		snprintf(slot, sizeof(slot), "port %s/%u",
 			 k >> 16 ? "udp" : "tcp", k & 0xffff);
 		if (check_slot(r, slot, &before.port[k], &after.port[k],
+			       expected, f.len)) {
+			bad = 1;
+			if (++reported > 8)
+				break;
+		}
+	}
+	/* xr_limit_stats: guard_* in the pass_* places, rate_* in drop_*. */
+	for (k = 0; k < XR_STAT_KEYS; k++) {
+		int expected = want->cls < -1 &&
+			       k == xr_stat_key(want->proto, want->port);
+		struct row as = *r;
+
+		if (!expected &&
+		    !memcmp(&before.limit[k], &after.limit[k], sizeof(after.limit[k])))
+			continue;
+		/* check_slot wants pass_* for a PASS verdict: guard, else rate. */
+		as.verdict = want->cls == -2 ? XDP_PASS : XDP_DROP;
+		snprintf(slot, sizeof(slot), "limit %s/%u (guard=pass_*, rate=drop_*)",
+			 k >> 16 ? "udp" : "tcp", k & 0xffff);
+		if (check_slot(&as, slot, &before.limit[k], &after.limit[k],
 			       expected, f.len)) {
 			bad = 1;
 			if (++reported > 8)
@@ -2420,6 +2709,15 @@ static void capture_copies_drops(void **state)
 	static const struct pkt_spec open = { TCP4(443) };
 	static const struct pkt_spec udp40000 = { UDP4(40000) };
 	static const struct pkt_spec bad = { TCP4(443), .mangle = ihl_4 };
+	static const struct pkt_spec guarded = { UDP4(46050), .data = { 0xff },
+						 .data_len = 1 };
+	static const struct pkt_spec rtp = { UDP4(46050), .data = { 0x80 },
+					     .data_len = 1 };
+	struct xr_capture_cfg media = {
+		.snaplen = XR_CAPTURE_SNAP_MAX, .nranges = 1,
+		.ranges = { { .proto = XR_PROTO_UDP, .first_port = 46000,
+			      .last_port = 46100 } },
+	};
 	struct xr_capture_cfg all = { .snaplen = XR_CAPTURE_SNAP_MAX };
 	struct xr_capture_cfg snap = { .snaplen = 20 };
 	struct xr_capture_cfg port = {
@@ -2484,6 +2782,26 @@ static void capture_copies_drops(void **state)
 	assert_int_equal(v, XDP_PASS);
 	if (seen.n != 1 || !seen.rec[0].monitor)
 		fail_msg("monitor: %d records of a would-drop, want 1 marked monitor",
+			 seen.n);
+
+	/* Guard drops reach the ring too, under their port's key. */
+	v = capture_run(&guarded, XR_GEN_CAPTURE, &media, &seen, &f);
+	assert_int_equal(v, XDP_DROP);
+	if (seen.n != 1 || seen.rec[0].is_class ||
+	    seen.rec[0].key != xr_stat_key(XR_PROTO_UDP, 46050) ||
+	    seen.rec[0].monitor)
+		fail_msg("--port 46000-46100/udp: %d records of a guard drop (key %#x), want 1 of udp/46050",
+			 seen.n, seen.rec[0].key);
+	v = capture_run(&guarded, XR_GEN_CAPTURE | XR_GEN_MONITOR, &media,
+			&seen, &f);
+	assert_int_equal(v, XDP_PASS);
+	if (seen.n != 1 || !seen.rec[0].monitor)
+		fail_msg("monitor: %d records of a guard would-drop, want 1 marked monitor",
+			 seen.n);
+	v = capture_run(&rtp, XR_GEN_CAPTURE, &media, &seen, &f);
+	assert_int_equal(v, XDP_PASS);
+	if (seen.n)
+		fail_msg("a datagram the guard passes was copied (%d records)",
 			 seen.n);
 	capture_ring_full();
 	capture_run(&open, 0, &all, &seen, &f); /* flag off for what follows */

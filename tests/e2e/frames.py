@@ -61,7 +61,9 @@ CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 SO_RCVBUFFORCE = 33
-MARK = b"XRATK"
+# The first byte is RTP's (RFC 7983): the built-in profiles guard the media
+# ranges with guard: webrtc, and these frames test other rules there.
+MARK = b"\x80XRATK"
 libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -292,12 +294,12 @@ def run(a):
             k = frame.find(MARK)
             if addr[2] != PACKET_OUTGOING:
                 if k >= 0:
-                    i = struct.unpack_from("!H", frame, k + 5)[0]
+                    i = struct.unpack_from("!H", frame, k + len(MARK))[0]
                     if i < len(res):
                         res[i]["seen"] += 1
                 continue
             if k >= 0:  # quoted in an ICMP error, or echoed
-                i = struct.unpack_from("!H", frame, k + 5)[0]
+                i = struct.unpack_from("!H", frame, k + len(MARK))[0]
                 if i < len(res):
                     res[i]["answered"] += 1
                 continue
@@ -324,7 +326,7 @@ def run(a):
                     break
                 k = data.find(MARK)
                 if k >= 0:
-                    i = struct.unpack_from("!H", data, k + 5)[0]
+                    i = struct.unpack_from("!H", data, k + len(MARK))[0]
                     if i < len(res):
                         res[i]["received"] += 1
 

@@ -10,8 +10,16 @@
       exit 0 connected, 1 timed out (SYN dropped), 2 refused/other error
   peer.py udp HOST PORT [--timeout S] [--size N] [--sport P]
       send one datagram, exit 0 when the echo comes back, 1 otherwise
-  peer.py send HOST PORT,.. --count N [--size N] [--pps R]
-      send N datagrams to each port, paced; print {"sent": {port: N}}
+  peer.py send HOST PORT,.. --count N [--size N] [--pps R] [--bind SRC]
+             [--kind y|garbage|badstun|shortstun|rtp]
+      send N datagrams to each port, paced; print {"sent": {port: N},
+      "seconds": S}. KIND: "y" bytes; garbage (random bytes, the first
+      outside RFC 7983's ranges); STUN headers with a wrong cookie, or
+      with the right one but under 20 bytes; RTP-looking datagrams
+  peer.py tcpburst HOST PORT --count N --pps R [--bind SRC]
+      N connection attempts, paced, each given up after 0.5 s (before
+      the first SYN retransmission); print {"attempts": N, "connected": K,
+      "seconds": S}
   peer.py session HOST PORT --sport P [--tcp] [--hold S] [--ready FILE]
                   [--until FILE]
       the host's own client: open a flow to HOST:PORT from local port P,
@@ -192,7 +200,7 @@ def udp(a):
     bind_sport(s, a.host, a.sport, a.bind)
     s.settimeout(a.timeout)
     try:
-        s.sendto(b"x" * a.size, (a.host, a.port))
+        s.sendto(rtp_like(b"x", a.size), (a.host, a.port))
         s.recvfrom(65535)
         return 0
     except (socket.timeout, ConnectionRefusedError):
@@ -201,9 +209,38 @@ def udp(a):
         s.close()
 
 
+# First bytes RFC 7983 section 7 says to drop: not STUN, ZRTP, DTLS, TURN
+# ChannelData or RTP/RTCP.
+NOT_RFC7983 = [b for b in range(256)
+               if not (b <= 3 or 16 <= b <= 79 or 128 <= b <= 191)]
+
+
+def rtp_like(fill, size):
+    """FILL bytes after an RTP first byte: the built-in profiles guard the
+    media ranges (guard: webrtc), where RFC 7983 drops other first bytes."""
+    return (b"\x80" + fill * (size - 1)) if size else b""
+
+
+def datagram(kind, size, i):
+    if kind == "garbage":
+        body = bytearray(os.urandom(max(size, 1)))
+        body[0] = NOT_RFC7983[body[0] % len(NOT_RFC7983)]
+        return bytes(body)
+    if kind == "badstun":  # binding request, a cookie off by one bit
+        cookie = 0x2112A442 ^ (1 << (i % 32))
+        return bytes([i % 4, 1, 0, 0]) + cookie.to_bytes(4, "big") + os.urandom(12)
+    if kind == "shortstun":  # the right cookie, under the 20-byte header
+        return bytes([0, 1, 0, 0, 0x21, 0x12, 0xA4, 0x42]) + bytes(i % 12)
+    if kind == "rtp":
+        return bytes([0x80, 96]) + (i & 0xFFFF).to_bytes(2, "big") + bytes(max(size - 4, 0))
+    return rtp_like(b"y", size)
+
+
 def send(a):
     s = socket.socket(family_of(a.host), socket.SOCK_DGRAM)
-    payload = b"y" * a.size
+    if a.bind:
+        s.bind((a.bind, 0))
+    payload = None if a.kind != "y" else rtp_like(b"y", a.size)
     targets = ports(a.ports)
     sent = {p: 0 for p in targets}
     gap = 1.0 / a.pps if a.pps else 0
@@ -215,7 +252,7 @@ def send(a):
         if stop:
             break
         for p in targets:
-            s.sendto(payload, (a.host, p))
+            s.sendto(payload or datagram(a.kind, a.size, n), (a.host, p))
             sent[p] += 1
             n += 1
         if gap and n % 64 == 0:
@@ -224,7 +261,58 @@ def send(a):
                 time.sleep(ahead)
         if time.monotonic() - start > a.max_seconds:
             break
-    print(json.dumps({"sent": sent}), flush=True)
+    print(json.dumps({"sent": sent, "seconds": time.monotonic() - start}), flush=True)
+    return 0
+
+
+def tcpburst(a):
+    """Connection attempts at a pace; one that is not up in 0.5 s is given
+    up before its SYN is sent again, so each attempt is one SYN."""
+    fam = family_of(a.host)
+    sel = selectors.DefaultSelector()
+    pending = {}
+    connected = attempts = 0
+    start = time.monotonic()
+
+    def reap(until):
+        """Collect answers until UNTIL; give up attempts older than 0.5 s."""
+        nonlocal connected
+        while True:
+            now = time.monotonic()
+            for sk, t in list(pending.items()):
+                if now - t > 0.5:
+                    sel.unregister(sk)
+                    pending.pop(sk)
+                    sk.close()
+            if now >= until:
+                return
+            if not pending:
+                time.sleep(min(until - now, 0.05))
+                continue
+            for key, _ in sel.select(timeout=min(until - now, 0.05)):
+                sk = key.fileobj
+                sel.unregister(sk)
+                pending.pop(sk, None)
+                if sk.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    connected += 1
+                sk.close()
+    for i in range(a.count):
+        sk = socket.socket(fam, socket.SOCK_STREAM)
+        if a.bind:
+            sk.bind((a.bind, 0))
+        sk.setblocking(False)
+        sk.connect_ex((a.host, a.port))
+        sel.register(sk, selectors.EVENT_WRITE)
+        pending[sk] = time.monotonic()
+        attempts += 1
+        reap(start + (i + 1) / a.pps)
+        if time.monotonic() - start > a.max_seconds:
+            break
+    reap(time.monotonic() + 0.6)
+    for sk in list(pending):
+        sk.close()
+    print(json.dumps({"attempts": attempts, "connected": connected,
+                      "seconds": time.monotonic() - start}), flush=True)
     return 0
 
 
@@ -324,6 +412,9 @@ def main():
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--pps", type=float, default=0)
     p.add_argument("--max-seconds", type=float, default=60)
+    p.add_argument("--bind", help="source address")
+    p.add_argument("--kind", default="y",
+                   choices=["y", "garbage", "badstun", "shortstun", "rtp"])
     p = sub.add_parser("session")
     p.add_argument("host")
     p.add_argument("port", type=int)
@@ -338,6 +429,13 @@ def main():
     p.add_argument("dport", type=int)
     p.add_argument("--sport", type=int, required=True)
     p.add_argument("--flags", default="A")
+    p = sub.add_parser("tcpburst")
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--pps", type=float, required=True)
+    p.add_argument("--max-seconds", type=float, default=60)
+    p.add_argument("--bind", help="source address")
     p = sub.add_parser("toobig")
     p.add_argument("host")
     p.add_argument("orig_src")
@@ -345,7 +443,8 @@ def main():
     p.add_argument("mtu", type=int)
     a = ap.parse_args()
     return {"serve": serve, "tcp": tcp, "udp": udp, "send": send,
-            "session": session, "rawtcp": rawtcp, "toobig": toobig}[a.cmd](a)
+            "session": session, "rawtcp": rawtcp, "toobig": toobig,
+            "tcpburst": tcpburst}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,8 @@ def server(counts_file, lifetime):
 def udp(host, port, count, size):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for _ in range(count):
-        s.sendto(b"x" * size, (host, port))
+        # RTP's first byte: the media range is guard: webrtc (RFC 7983).
+        s.sendto(b"\x80" + b"x" * (size - 1), (host, port))
         time.sleep(0.002)
 
 def syn(host, port, count):

@@ -87,6 +87,14 @@ for r in j["rules"]:
     if r["sources"] != expect:
         bad.append("rule %s/%s sources %s, expected %s" % (
             r["first_port"], r["protocol"], r["sources"], expect))
+# guard: webrtc exactly on the WebRTC media ranges (RFC 7983 holds there),
+# never on 443/udp (QUIC) or a TCP port such as 7881.
+GUARDED = {("udp", 44200, 44300), ("udp", 40000, 40100)}
+for r in j["rules"]:
+    key = (r["protocol"], r["first_port"], r["last_port"])
+    if (r.get("guard") == "webrtc") != (key in GUARDED):
+        bad.append("rule %s/%s guard %r" % (r["first_port"], r["protocol"],
+                                            r.get("guard")))
 ports = [r for r in j["rules"]]
 print("\n".join(bad))
 sys.exit(1 if bad else 0)

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+// One side of a real WebRTC session (werift: ICE, DTLS, SCTP data channel,
+// SRTP) for tests/e2e/guard.sh. The answerer runs behind the filter with
+// its ICE ports in a guarded range; the offerer connects to its TCP
+// signalling port, and both then send COUNT data-channel messages and
+// COUNT RTP packets to each other. Each prints one JSON line with what it
+// received, and exits 0 when it received everything, 1 otherwise.
+//
+//   node webrtc_peer.js answer --family 4|6 --signal PORT --ports FIRST-LAST --count N
+//   node webrtc_peer.js offer  --family 4|6 --signal HOST:PORT --count N
+// Every wait is bounded (--seconds, default 60).
+"use strict";
+const net = require("net");
+const {
+	RTCPeerConnection,
+	MediaStreamTrack,
+	RtpPacket,
+	RtpHeader,
+} = require("werift");
+
+const args = { count: 50, seconds: 60 };
+const argv = process.argv.slice(2);
+args.role = argv.shift();
+for (let i = 0; i < argv.length; i += 2)
+	args[argv[i].replace(/^--/, "")] = argv[i + 1];
+const count = Number(args.count);
+const v6 = args.family === "6";
+
+const got = { role: args.role, dc: new Set(), rtp: new Set(), connected: false };
+function report(ok) {
+	console.log(JSON.stringify({ role: got.role, connected: got.connected,
+		dc: got.dc.size, rtp: got.rtp.size, ok }));
+	process.exit(ok ? 0 : 1);
+}
+setTimeout(() => report(false), Number(args.seconds) * 1000);
+function done() { return got.dc.size >= count && got.rtp.size >= count; }
+
+function peer() {
+	const config = { iceUseIpv4: !v6, iceUseIpv6: v6 };
+	if (args.ports) {
+		const [a, b] = args.ports.split("-").map(Number);
+		config.icePortRange = [a, b];
+	}
+	const pc = new RTCPeerConnection(config);
+	const track = new MediaStreamTrack({ kind: "video" });
+	const tr = pc.addTransceiver(track, { direction: "sendrecv" });
+	tr.onTrack.subscribe((remote) => {
+		remote.onReceiveRtp.subscribe((rtp) => {
+			got.rtp.add(rtp.header.sequenceNumber);
+			if (done()) finish();
+		});
+	});
+	pc.connectionStateChange.subscribe((s) => {
+		if (s === "connected") got.connected = true;
+	});
+	return { pc, track };
+}
+
+// Send N RTP packets and N messages, spaced so that no queue overflows.
+function sendAll(track, dc) {
+	let i = 0;
+	const t = setInterval(() => {
+		if (i >= count) return clearInterval(t);
+		const header = new RtpHeader({ payloadType: 96, sequenceNumber: 1000 + i,
+			timestamp: i * 3000, marker: true });
+		track.writeRtp(new RtpPacket(header, Buffer.alloc(200, i & 0xff)));
+		dc.send(`${args.role}-${i}`);
+		i++;
+	}, 20);
+}
+
+let finished = false;
+function finish() {
+	if (finished) return;
+	finished = true;
+	// Let the last packets of ours reach the other side before leaving.
+	setTimeout(() => report(true), 2000);
+}
+
+function onMessage(dc) {
+	dc.onMessage.subscribe((m) => {
+		got.dc.add(m.toString());
+		if (done()) finish();
+	});
+}
+
+function lines(sock, cb) {
+	let buf = "";
+	sock.on("data", (d) => {
+		buf += d.toString();
+		let n;
+		while ((n = buf.indexOf("\n")) >= 0) {
+			cb(buf.slice(0, n));
+			buf = buf.slice(n + 1);
+		}
+	});
+}
+
+async function answer() {
+	const { pc, track } = peer();
+	const server = net.createServer((sock) => {
+		lines(sock, async (line) => {
+			await pc.setRemoteDescription(JSON.parse(line));
+			await pc.setLocalDescription(await pc.createAnswer());
+			sock.write(JSON.stringify(pc.localDescription) + "\n");
+		});
+	});
+	pc.onDataChannel.subscribe((dc) => {
+		onMessage(dc);
+		sendAll(track, dc);
+	});
+	server.listen(Number(args.signal), v6 ? "::" : "0.0.0.0", () =>
+		console.error("ready"));
+}
+
+async function offer() {
+	const { pc, track } = peer();
+	const dc = pc.createDataChannel("e2e");
+	onMessage(dc);
+	dc.stateChanged.subscribe((s) => {
+		if (s === "open") sendAll(track, dc);
+	});
+	await pc.setLocalDescription(await pc.createOffer());
+	const i = args.signal.lastIndexOf(":");
+	const sock = net.connect(Number(args.signal.slice(i + 1)),
+		args.signal.slice(0, i).replace(/^\[|\]$/g, ""));
+	sock.on("error", () => report(false));
+	lines(sock, (line) => pc.setRemoteDescription(JSON.parse(line)));
+	sock.write(JSON.stringify(pc.localDescription) + "\n");
+}
+
+(args.role === "answer" ? answer : offer)().catch((e) => {
+	console.error(e);
+	report(false);
+});
