@@ -73,6 +73,49 @@ const char *xr_export_clean(const char *s, const char *bad, char repl,
 	return buf;
 }
 
+static void comment_line(FILE *f, const char *lead, const char *fmt,
+			 va_list ap);
+
+/*
+ * guard: webrtc and rate are checks of the XDP program alone: no export
+ * format has RFC 7983's first-byte demux, and none keeps xdp-reflector's
+ * per-source buckets (ufw's `limit` and the clouds have no such knob). The
+ * exported rule opens the port without them; say so rather than drop them
+ * silently.
+ */
+static void rule_limits(FILE *f, const struct xr_policy *p)
+{
+	char ports[16], rate[64];
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct xr_rule *r = &p->rules[i];
+
+		if (!r->guard && !r->rate.count)
+			continue;
+		if (r->first_port == r->last_port)
+			snprintf(ports, sizeof(ports), "%u", r->first_port);
+		else
+			snprintf(ports, sizeof(ports), "%u-%u", r->first_port,
+				 r->last_port);
+		if (r->guard)
+			xr_export_limit(f,
+					"guard: webrtc on %s %s (%s) - RFC 7983's "
+					"first-byte check is XDP-only: the rule "
+					"below passes every datagram to it",
+					xr_export_proto(r->proto), ports,
+					r->service);
+		if (r->rate.count)
+			xr_export_limit(f,
+					"rate %s per source on %s %s (%s) - the "
+					"per-source limit is XDP-only: the rule "
+					"below does not limit",
+					xr_rate_text(&r->rate, rate, sizeof(rate)),
+					xr_export_proto(r->proto), ports,
+					r->service);
+	}
+}
+
 void xr_export_header(FILE *f, const struct xr_policy *p, const char *format)
 {
 	char text[sizeof(p->description)];
@@ -93,6 +136,7 @@ void xr_export_header(FILE *f, const struct xr_policy *p, const char *format)
 		(unsigned long long)xr_policy_digest(p));
 	fprintf(f, "# Generated from the compiled profile: change the profile "
 		   "and export again rather than edit this.\n");
+	rule_limits(f, p);
 }
 
 static void comment_line(FILE *f, const char *lead, const char *fmt, va_list ap)

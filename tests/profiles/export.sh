@@ -288,6 +288,18 @@ done
 expect_out "odd profile, aws: allow_protocols 47 as an IpProtocol row" '"IpProtocol":"47",'
 expect_out "odd profile, aws: allow_protocols 132 as an IpProtocol row" '"IpProtocol":"132",'
 if grep -q '"FromPort":8,' <<<"$OUT"; then not_ok "odd profile, aws: no echo request row" "$OUT"; else ok "odd profile, aws: no echo request row"; fi
+# guard and rate are XDP-only: every format says so, and still opens the ports.
+for fmt in nft ufw doctl aws; do
+	run "$XR_BIN" export tests/profiles/good/limits.yaml --format $fmt
+	expect_rc "limits, $fmt: exits 0" 0
+	expect_out "limits, $fmt: guard: webrtc on 40000-40100 is a comment" \
+		"^# not expressible: guard: webrtc on udp 40000-40100 \(Media\)"
+	expect_out "limits, $fmt: SSH's rate is a comment" \
+		"^# not expressible: rate 6/min burst 3 per source on tcp 22 \(SSH\)"
+	expect_out "limits, $fmt: TURN's rate is a comment" \
+		"^# not expressible: rate 20/s burst 20 per source on udp 3478 \(TURN\)"
+	expect_out "limits, $fmt: the guarded range is still opened" "40000"
+done
 run "$XR_BIN" export "$TMP/odd.yaml" --format nft
 expect_out "odd profile, nft: echo requests dropped by a rule" "icmp type echo-request drop"
 expect_out "odd profile, nft: informational ICMP accepted by a rule" "meta l4proto \{ icmp, ipv6-icmp \} accept"
