@@ -111,4 +111,16 @@ xr stats $SRV_IF --json >"$E2E_TMP/stats.json"
 expect_eq "stats --json: guard drops as in the map" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["classes"]["guard"]["dropped"]["packets"])' "$E2E_TMP/stats.json")" "$flood_sent"
 
+# Monitor mode: what the guard would drop reaches the listener, counted as
+# the guard's would-drops; the guard's drop counter stays where it was.
+check "reload --monitor" xr reload $SRV_IF "$E2E_TMP/guard.yaml" --monitor
+start_server --udp $LISTEN --no-echo --lifetime 120 --counts "$E2E_TMP/counts-mon.json"
+cli $PEER send $SRV4 $LISTEN --count 30 --kind garbage --size 60 >/dev/null
+poll 300 at_least 30 class guard would_drop_packets
+stop_servers
+expect_eq "monitor: the guard counted 30 would-drops and no more drops" \
+	"$(counter class guard would_drop_packets) $(counter limit udp $FIRST-$LAST guard_packets)" "30 $flood_sent"
+expect_eq "monitor: the listener received the 30 datagrams the guard would drop" \
+	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["udp"]["'$LISTEN'"] + d["drops"]["'$LISTEN'"])' "$E2E_TMP/counts-mon.json")" 30
+
 finish
