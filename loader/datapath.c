@@ -239,8 +239,11 @@ int xr_dp_read_rules(const struct xr_maps *m, __u32 gen, __u32 n,
 /*
  * Sum a per-CPU array whose values are WORDS u64 counters (struct
  * xr_counters, struct xr_limit_counters) over CPUs with batched reads.
+ * Inlined, so that each caller's constant WORDS unrolls the sum: `stats`
+ * reads 2 x 131072 slots per CPU.
  */
-static int read_percpu_u64(int fd, __u32 entries, size_t words, __u64 *out)
+static inline __attribute__((always_inline)) int
+read_percpu_u64(int fd, __u32 entries, size_t words, __u64 *out)
 {
 	const __u32 chunk = 8192;
 	int ncpu = libbpf_num_possible_cpus();
