@@ -4,7 +4,7 @@
  * address ranges of one family (include/xdp_reflector.h, struct
  * xr_source_list). Pure functions over the arrays they are given, so the
  * same code compiles for the host and is unit-tested against the CIDR
- * reference (tests/unit/test_sources.c).
+ * reference (tests/unit/test_policy.c).
  *
  * Contract: TAB holds XR_SOURCES_MAX ranges (one generation's) and L
  * describes a list inside it; the answer is 1 when ADDR lies in one of
