@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "detect.h"
+#include "file_replace.h"
 #include "json.h"
 #include "sockdiag.h"
 
@@ -199,40 +200,10 @@ static int warn_listening(struct xr_deploy *d, const struct xr_policy *p)
 	return 0;
 }
 
-/* FILE gets the profile whole or not at all: a temporary file, renamed. */
-static int write_atomic(const char *file, const char *text)
+/* -o FILE gets the profile whole or not at all (file_replace.c). */
+static int fill_text(FILE *f, void *text)
 {
-	char tmp[PATH_MAX];
-	size_t len = strlen(text), off = 0;
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, file))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return fputs(text, f) < 0 ? -EIO : 0;
 }
 
 static void detect_json(const struct xr_deploy *d, const struct xr_detected *r)
@@ -305,6 +276,8 @@ int xr_cmd_detect(struct xr_opts *o)
 	struct xr_deploy d;
 	struct xr_detected r;
 	int err, rc = XR_EXIT_OK;
+	/* -o - is standard output, as for export */
+	bool to_file = o->output && strcmp(o->output, "-");
 	size_t n;
 
 	memset(&d, 0, sizeof(d));
@@ -339,8 +312,8 @@ int xr_cmd_detect(struct xr_opts *o)
 		rc = XR_EXIT_RUNTIME;
 		goto out;
 	}
-	if (o->output) {
-		err = write_atomic(o->output, r.yaml);
+	if (to_file) {
+		err = xr_file_replace(o->output, fill_text, r.yaml);
 		if (err) {
 			fprintf(stderr,
 				"%s: error: cannot write the profile: "
@@ -352,7 +325,7 @@ int xr_cmd_detect(struct xr_opts *o)
 	}
 	if (o->json)
 		detect_json(&d, &r);
-	else if (!o->output)
+	else if (!to_file)
 		fputs(r.yaml, stdout);
 	fflush(stdout);
 	xr_dwarnings_print(&d);

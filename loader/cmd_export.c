@@ -15,50 +15,19 @@
 
 #include "cli.h"
 #include "export.h"
+#include "file_replace.h"
 #include "policy.h"
 
-/* Write P to PATH through a temporary file beside it and a rename. */
-static int write_file(const struct xr_policy *p, int format, const char *path)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err;
+struct export_fill {
+	const struct xr_policy *p;
+	int format;
+};
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "export: error: %s: %s\n", path,
-			strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		fprintf(stderr, "export: error: cannot write beside %s: %s\n",
-			path, strerror(errno));
-		return err;
-	}
-	/* mkstemp makes it 0600: rules are no secret, give a file's usual mode.
-	 */
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		fprintf(stderr, "export: error: %s: %s\n", tmp,
-			strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	err = xr_export_write(p, format, f);
-	if (fsync(fileno(f)) && !err)
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		fprintf(stderr, "export: error: cannot write %s: %s\n", path,
-			strerror(-err));
-		unlink(tmp);
-	}
-	return err;
+static int export_fill(FILE *f, void *arg)
+{
+	const struct export_fill *e = arg;
+
+	return xr_export_write(e->p, e->format, f);
 }
 
 int xr_cmd_export(struct xr_opts *o)
@@ -90,7 +59,12 @@ int xr_cmd_export(struct xr_opts *o)
 		return xr_exit_code(err);
 	}
 	if (o->output && strcmp(o->output, "-")) {
-		err = write_file(p, format, o->output);
+		struct export_fill e = { p, format };
+
+		err = xr_file_replace(o->output, export_fill, &e);
+		if (err)
+			fprintf(stderr, "export: error: cannot write %s: %s\n",
+				o->output, strerror(-err));
 	} else {
 		err = xr_export_write(p, format, stdout);
 		if (err)

@@ -667,7 +667,7 @@ struct role {
 
 static const struct role roles[] = {
 	{"Caddy HTTPS", "", "caddy", XR_PROTO_TCP, 443, 443, true, false},
-	{"Caddy HTTP/3", "", "caddy", XR_PROTO_UDP, 443, 443, true, false},
+	{"Caddy HTTP/3", "http3", "caddy", XR_PROTO_UDP, 443, 443, true, false},
 	{"Caddy HTTP", "", "caddy", XR_PROTO_TCP, 80, 80, true, false},
 	{"Frontend (Next.js)", "", "web", XR_PROTO_TCP, 3000, 3000, false,
 	 true},

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_replace.h"
 #include "stats.h"
 
 /* ---- Prometheus */
@@ -284,55 +285,24 @@ int xr_stats_textfile_path(const char *dir, const char *iface, char *buf,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+static int prom_fill(FILE *f, void *r)
+{
+	xr_stats_print_prometheus(f, r, 1);
+	return 0;
+}
+
 /*
- * The collector reads *.prom files whenever it is scraped: write a temp
- * file (a name it ignores) in the same directory, fsync, rename over the
- * old one, fsync the directory. A scrape sees the old or the new file.
+ * The collector reads *.prom files whenever it is scraped: the file is
+ * replaced whole (file_replace.c; the temporary name starts with a dot, which
+ * the collector ignores), so a scrape sees the old or the new one.
  */
 int xr_stats_write_textfile(const char *dir, const struct xr_stats_report *r)
 {
-	char path[4096], tmp[4096];
-	int fd, dfd, err = 0;
-	FILE *f;
+	char path[4096];
+	int err;
 
 	err = xr_stats_textfile_path(dir, r->snap->iface, path, sizeof(path));
 	if (err)
 		return err;
-	if (snprintf(tmp, sizeof(tmp), "%s/.xdp_reflector_%s.XXXXXX", dir,
-		     r->snap->iface) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	/* mkstemp makes it 0600; node_exporter runs as its own user. */
-	if (fchmod(fd, 0644)) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	xr_stats_print_prometheus(f, r, 1);
-	errno = 0;
-	if (fflush(f) || ferror(f) || fsync(fd))
-		err = errno ? -errno : -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		goto fail;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	unlink(tmp);
-	return err;
+	return xr_file_replace(path, prom_fill, (void *)r);
 }

@@ -243,7 +243,7 @@ for fmt in nft ufw doctl aws; do
 	expect_rc "$fmt: exits 0" 0
 	head=$(grep -m 6 '^#' <<<"$OUT")
 	if grep -q "^# profile: reflector-caddy - " <<<"$head" &&
-		grep -qx "# features: livekit on, livekit-tcp on, dashboard off, ssh on" <<<"$head" &&
+		grep -qx "# features: livekit on, livekit-tcp on, http3 off, dashboard off, ssh on" <<<"$head" &&
 		grep -q "^# policy digest: $digest " <<<"$head"; then
 		ok "$fmt: the top names the profile, its features and check's digest"
 	else
