@@ -269,9 +269,9 @@ static __noinline int xr_verdict_drop_end(struct xdp_md *ctx, __u32 flags)
  * The active generation is read once, here. Enforce mode with no capture
  * (no bit above the generation) runs a copy of xr_decide() in which every
  * drop end test has folded away: the one compare below is all it pays for
- * them (tested at each drop instead, the ctx and the flags stay live across
- * the whole parse, 5 more instructions for a malformed packet). The cost
- * of the second copy is load time: the verifier walks both.
+ * them. Tested at each drop instead, the ctx and the flags stay live across
+ * the whole parse (a malformed packet: 73 instructions instead of 70). The
+ * cost of the second copy is load time: the verifier walks both.
  */
 static __noinline int xr_verdict(struct xdp_md *ctx)
 {
@@ -328,9 +328,9 @@ int xdp_reflector(struct xdp_md *ctx)
 	 * drop while monitor mode or a capture is on (its drop end, drop.h):
 	 * enforce mode pays one compare on the key, only when it drops.
 	 */
-	if (!pass && (xr_drop_end_on(key >> 17) ||
-		      *xr_flow_port(stat_key >> 16, stat_key) ||
-		      xr_dhcp_key(stat_key)))
+	if (!pass &&
+	    (xr_drop_end_on(key >> 17) ||
+	     *xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
 		return xr_verdict(ctx);
 
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,
