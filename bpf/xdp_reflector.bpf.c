@@ -71,42 +71,52 @@ static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 
 /*
  * FLAGS: the active_gen the verdict was made under; a drop with monitor
- * mode or a capture on goes to the drop end (drop.h).
+ * mode or a capture on goes to the drop end (drop.h). In xr_verdict()'s
+ * enforce copy FLAGS is known to have no such bit, and the test folds away.
  */
 static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
 					    __u32 cls, int pass, __u64 len)
 {
-	if (!pass && (flags & XR_GEN_DROP_SLOW))
+	if (!pass && xr_drop_end_on(flags))
 		return xr_drop_slow(ctx, cls, 1, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_class_stats, &cls), pass, len);
 	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
 }
 
 /*
- * Is the source of the IPv4 or IPv6 header at L3 in RULE's list? A binary
- * search of the rule's ranges of that family (bpf/sources.h): direct loads
- * from xr_tables, no map lookup. An IPv4-mapped IPv6 source falls in no
+ * Is the source of the IPv4 or IPv6 header at L3 in RULE's list? A probe
+ * per prefix length of the rule's hash of that family where the loader
+ * made one, else a binary search of the rule's ranges (bpf/sources.h):
+ * direct loads from xr_tables, no map lookup. An IPv4-mapped IPv6 source falls in no
  * IPv6 range (the compiler cuts ::ffff:0:0/96 out), so it never matches
  * an IPv4 network.
  */
-static __always_inline int xr_source_allowed(const void *l3, __u8 family,
+static __noinline int xr_source_allowed(const void *l3, __u8 family,
 					     __u32 gen, __u32 rule)
 {
 	const struct xr_source_slice *s =
 		&xr_tables.src_slice[gen & 1][rule & (XR_RULES_PER_GEN - 1)];
+	const struct xr_source_hash *h =
+		&xr_tables.src_hash[gen & 1][rule & (XR_RULES_PER_GEN - 1)];
+
+	/* Kept in a register: else clang rebuilds it for each probe. */
+	asm volatile("" : "+r"(h));
 
 	if (family == 4) {
 		const struct iphdr *iph = l3;
+		__u32 addr = bpf_ntohl(iph->saddr);
 
-		return xr_in_ranges4(xr_tables.src_v4[gen & 1], &s->v4,
-				     bpf_ntohl(iph->saddr));
+		if (h->tag4[0])
+			return xr_in_hash4(xr_tables.src_h4[gen & 1], h, addr);
+		return xr_in_ranges4(xr_tables.src_v4[gen & 1], &s->v4, addr);
 	}
 	{
 		const __u64 *a = (const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
+		__u64 hi = bpf_be64_to_cpu(a[0]), lo = bpf_be64_to_cpu(a[1]);
 
-		return xr_in_ranges6(xr_tables.src_v6[gen & 1], &s->v6,
-				     bpf_be64_to_cpu(a[0]),
-				     bpf_be64_to_cpu(a[1]));
+		if (h->tag6[0])
+			return xr_in_hash6(xr_tables.src_h6[gen & 1], h, hi, lo);
+		return xr_in_ranges6(xr_tables.src_v6[gen & 1], &s->v6, hi, lo);
 	}
 }
 
@@ -156,7 +166,7 @@ static __always_inline __u32 xr_limit(__u32 flags, __u32 proto,
 static __always_inline int xr_limit_drop(struct xdp_md *ctx, __u32 flags,
 					 __u32 stat_key, __u32 cls, __u64 len)
 {
-	if (flags & XR_GEN_DROP_SLOW)
+	if (xr_drop_end_on(flags))
 		return xr_drop_limit_slow(ctx, stat_key, cls, flags, len);
 	xr_count_limit(bpf_map_lookup_elem(&xr_limit_stats, &stat_key), cls,
 		       len);
@@ -237,16 +247,17 @@ static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
 }
 
 /*
- * The whole decision for any packet, as the header comment states it. The
- * entry below answers the common cases itself and calls this for the
- * rest, which are parsed again here in full: a few dozen instructions on
- * rare paths, so that the entry's parser hands on one number instead of a
- * struct whose every field the compiler would carry in registers or spill.
- * The active generation is read afresh, and the verdict is this one's
- * alone: after a flip between the two reads, the packet is judged wholly
- * by the new generation, never by parts of both.
+ * The whole decision for any packet, as the header comment states it,
+ * under FLAGS (active_gen, read once by xr_verdict()). The entry below
+ * answers the common cases itself and calls this for the rest, which are
+ * parsed again here in full: a few dozen instructions on rare paths, so
+ * that the entry's parser hands on one number instead of a struct whose
+ * every field the compiler would carry in registers or spill. The active
+ * generation is read afresh, and the verdict is this one's alone: after a
+ * flip between the two reads, the packet is judged wholly by the new
+ * generation and its mode, never by parts of both.
  */
-static __noinline int xr_verdict(struct xdp_md *ctx)
+static __always_inline int xr_decide(struct xdp_md *ctx, __u32 flags)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -254,10 +265,9 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	const struct xr_class_policy *cp;
 	const struct xr_port_entry *port;
 	struct xr_pkt pkt;
-	__u32 gen, key, port_flags, flags, limit;
+	__u32 gen, key, port_flags, limit;
 	int kind, pass;
 
-	flags = xr_config.active_gen;
 	gen = flags & XR_GEN_MASK;
 	cp = &xr_config.gen[gen];
 
@@ -319,10 +329,34 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 		if (limit)
 			return xr_limit_drop(ctx, flags, key, limit, len);
 	}
-	if (!pass && (flags & XR_GEN_DROP_SLOW))
+	if (!pass && xr_drop_end_on(flags))
 		return xr_drop_slow(ctx, key, 0, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
 	return XDP_DROP + pass;
+}
+
+/* xr_decide() with the drop end: only while monitor mode or a capture is on. */
+static __noinline int xr_verdict_drop_end(struct xdp_md *ctx, __u32 flags)
+{
+	return xr_decide(ctx, flags);
+}
+
+/*
+ * The active generation is read once, here. Enforce mode with no capture
+ * (no bit above the generation) runs a copy of xr_decide() in which every
+ * drop end test has folded away: the one compare below is all it pays for
+ * them. Tested at each drop instead, the ctx and the flags stay live across
+ * the whole parse (a malformed packet: 73 instructions instead of 70). The
+ * cost of the second copy is load time: the verifier walks both.
+ */
+static __noinline int xr_verdict(struct xdp_md *ctx)
+{
+	__u32 flags = xr_config.active_gen;
+
+	/* This order keeps the enforce copy the fall-through of one jgt. */
+	if (!xr_drop_end_on(flags))
+		return xr_decide(ctx, flags);
+	return xr_verdict_drop_end(ctx, flags);
 }
 
 /*
@@ -331,26 +365,31 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
  * header xr_parse_common() accepted at L3. A subprogram of its own, so
  * the entry carries no L4 pointer: the TCP or UDP header is found again
  * here, behind the IPv4 header's length or the IPv6 extension headers the
- * short path follows. Anything else, and a source the rule's list does
- * not hold, goes to xr_verdict(), which decides the packet whole.
+ * short path follows. Returns the verdict, or -1 for anything else and
+ * for a port that is source-restricted too: the caller then asks
+ * xr_verdict(), which decides the packet whole. (Not called from here:
+ * the verifier walks a subprogram once per call site, and xr_verdict()
+ * holds two copies of the decision.)
  */
 static __noinline int xr_limited(struct xdp_md *ctx, const void *l3,
 				 __u32 key, const struct xr_port_entry *port)
 {
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 stat_key = key & (XR_STAT_KEYS - 1), gen = key >> 17;
+	/* KEY carries the whole of active_gen above the port table's index. */
+	__u32 stat_key = key & (XR_STAT_KEYS - 1), flags = key >> 17;
+	__u32 gen = flags & XR_GEN_MASK;
 	__u32 rule = port->rule, pflags = port->flags, cls, i;
 	const __u8 *l4, *end;
 	__u8 family, nh;
 
 	if (l3 + 1 > data_end)
-		return xr_verdict(ctx);
+		goto whole;
 	family = *(const __u8 *)l3 >> 4;
 	if (family == 4) {
 		const struct iphdr *iph = l3;
 
 		if ((const void *)(iph + 1) > data_end)
-			return xr_verdict(ctx);
+			goto whole;
 		l4 = (const __u8 *)l3 + iph->ihl * 4;
 		end = (const __u8 *)l3 + bpf_ntohs(iph->tot_len);
 		nh = iph->protocol;
@@ -358,7 +397,7 @@ static __noinline int xr_limited(struct xdp_md *ctx, const void *l3,
 		const struct ipv6hdr *ip6h = l3;
 
 		if ((const void *)(ip6h + 1) > data_end)
-			return xr_verdict(ctx);
+			goto whole;
 		l4 = (const __u8 *)(ip6h + 1);
 		end = l4 + bpf_ntohs(ip6h->payload_len);
 		nh = ip6h->nexthdr;
@@ -368,7 +407,7 @@ static __noinline int xr_limited(struct xdp_md *ctx, const void *l3,
 			    nh != XR_IPPROTO_ROUTING)
 				break;
 			if ((const void *)(l4 + 8) > data_end)
-				return xr_verdict(ctx);
+				goto whole;
 			nh = l4[0];
 			l4 += ((__u32)l4[1] + 1) * 8;
 		}
@@ -376,18 +415,20 @@ static __noinline int xr_limited(struct xdp_md *ctx, const void *l3,
 	/* Not the TCP or UDP header the port key names: decide it whole. */
 	if (nh != (stat_key >> 16 ? IPPROTO_UDP : IPPROTO_TCP) ||
 	    (const void *)(l4 + 8) > data_end)
-		return xr_verdict(ctx);
-	if ((pflags & XR_PORT_SOURCES) &&
-	    !xr_source_allowed(l3, family, gen, rule))
-		return xr_verdict(ctx);
+		goto whole;
+	/* A source-restricted one too: rare, and decided whole. */
+	if (pflags & XR_PORT_SOURCES)
+		goto whole;
 	cls = xr_limit(pflags, stat_key >> 16, l3, family, l4, end, data_end,
 		       gen, rule);
 	if (cls)
-		return xr_limit_drop(ctx, xr_config.active_gen, stat_key, cls,
+		return xr_limit_drop(ctx, flags, stat_key, cls,
 				     data_end - (void *)(long)ctx->data);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), 1,
 		 data_end - (void *)(long)ctx->data);
 	return XDP_PASS;
+whole:
+	return -1;
 }
 
 /*
@@ -416,16 +457,29 @@ int xdp_reflector(struct xdp_md *ctx)
 	/*
 	 * The generation is kept in the port key, and the frame length read
 	 * from ctx again at the end: fewer values to keep across the calls.
+	 * The key takes the whole of active_gen: its flag bits land above the
+	 * port table's index (xr_port() masks them off), where the drop test
+	 * below finds them with one compare.
 	 */
-	key = (__u64)(xr_config.active_gen & XR_GEN_MASK) << 17 | common;
+	key = (__u64)xr_config.active_gen << 17 | common;
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
-	/* One test on the common path for the three per-port checks. */
+	/*
+	 * One test on the common path for the three per-port checks. The
+	 * source check is a call (__noinline): inlined, its registers cost
+	 * the common paths a spill; "& 1" tells the compiler PASS is still
+	 * 0 or 1, as xr_count() wants it.
+	 */
 	flags = port->flags & (XR_PORT_SOURCES | XR_PORT_GUARD | XR_PORT_RATE);
 	if (pass && flags) {
-		if (flags & (XR_PORT_GUARD | XR_PORT_RATE))
-			return xr_limited(ctx, c.l3, key, port);
-		pass = xr_source_allowed(c.l3, c.family, key >> 17, port->rule);
+		if (flags & (XR_PORT_GUARD | XR_PORT_RATE)) {
+			long v = xr_limited(ctx, c.l3, key, port);
+
+			if (v >= 0)
+				return v;
+			return xr_verdict(ctx);
+		}
+		pass = xr_source_allowed(c.l3, c.family, key >> 17, port->rule) & 1;
 	}
 
 	/*
@@ -433,22 +487,14 @@ int xdp_reflector(struct xdp_md *ctx)
 	 * Whether the profile has replies on is left to xr_verdict(): with
 	 * replies off the egress program records no flows, so only entries
 	 * from before a reload that turned them off lead there. The DHCP
-	 * client ports are decided there too (xr_is_dhcp).
+	 * client ports are decided there too (xr_is_dhcp), and so is every
+	 * drop while monitor mode or a capture is on (its drop end, drop.h):
+	 * enforce mode pays one compare on the key, only when it drops.
 	 */
 	if (!pass &&
-	    (*xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
+	    (xr_drop_end_on(key >> 17) ||
+	     *xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
 		return xr_verdict(ctx);
-	/*
-	 * Monitor mode or a capture: the drop end (drop.h). active_gen is
-	 * read again rather than kept from above, so the pass path carries
-	 * nothing more (kept, it costs a spill on every packet); a flip in
-	 * between meets this packet with the old table and the new mode.
-	 */
-	flags = xr_config.active_gen;
-	if (!pass && (flags & XR_GEN_DROP_SLOW))
-		return xr_drop_slow(ctx, stat_key, 0, flags,
-				    (void *)(long)ctx->data_end -
-					    (void *)(long)ctx->data);
 
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,
 		 (void *)(long)ctx->data_end - (void *)(long)ctx->data);
