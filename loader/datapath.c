@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath_priv.h"
+#include "pin_compat.h"
 
 #define XR_BPFFS "/sys/fs/bpf"
 
@@ -52,6 +53,11 @@ static const struct {
 	{ XR_PIN_EGRESS_LINK, offsetof(struct xr_maps, egress_link), true },
 };
 #define NPINS (sizeof(pins) / sizeof(pins[0]))
+
+const char *xr_dp_map_pin(size_t i)
+{
+	return i < NPINS && !pins[i].link ? pins[i].name : NULL;
+}
 
 static int *fd_slot(struct xr_maps *m, size_t off)
 {
@@ -131,6 +137,10 @@ int xr_dp_open(const char *root, const char *iface, struct xr_maps *m)
 		return err;
 	if (access(dir, F_OK))
 		return -ENOENT;
+	/* Another build's maps would be read with this build's sizes. */
+	err = xr_pin_compat(dir, NULL, 0);
+	if (err)
+		return err;
 	for (i = 0; i < NPINS; i++) {
 		xr_dp_pin_path(dir, pins[i].name, path, sizeof(path));
 		*fd_slot(m, pins[i].off) = bpf_obj_get(path);
