@@ -122,6 +122,40 @@ if poll 300 prog_gone "$old_egress"; then ok "the old egress recorder went with 
 if poll 300 prog_gone "$old_id"; then ok "the old XDP program is gone"; else not_ok "the old XDP program is gone" "program $old_id still exists"; fi
 expect_eq "only the interface's pin directory is left" "$(pin_dirs)" "$SRV_IF"
 
+# debian/postinst on an upgrade takes over where the pins are another
+# build's and leaves the others alone. It runs in a mount namespace of its
+# own where /sys/fs/bpf/xdp-reflector is our pin dir, /etc holds only the
+# interface's profile and arguments, and systemd is not there.
+mkdir -p "$E2E_TMP/etc/xdp-reflector" "$E2E_TMP/bin"
+cp "$E2E_TMP/new.yaml" "$E2E_TMP/etc/xdp-reflector/$SRV_IF.yaml"
+echo 'XDP_REFLECTOR_ARGS="--mode native"' >"$E2E_TMP/etc/xdp-reflector/$SRV_IF.env"
+ln -s "$XR_BIN" "$E2E_TMP/bin/xdp-reflector"
+postinst() {
+	srv unshare -m --propagation private sh -c '
+		mount -t bpf bpf /sys/fs/bpf && mkdir /sys/fs/bpf/xdp-reflector &&
+		mount --bind "$0" /sys/fs/bpf/xdp-reflector && mount --bind "$1" /etc &&
+		{ [ ! -d /run/systemd ] || mount -t tmpfs none /run/systemd; } &&
+		PATH="$2:$PATH" exec sh "$3" configure 0.9' \
+		"$PINS" "$E2E_TMP/etc" "$E2E_TMP/bin" "$(cd "$(dirname "$0")/../.." && pwd)/debian/postinst"
+}
+id=$(xdp_id)
+run postinst
+expect_rc "postinst over this build's pins: exit 0" 0
+expect_eq "postinst left this build's program alone" "$(xdp_id)" "$id"
+rm "$PINS/$SRV_IF/xr_rule_stats"
+# A takeover that fails (arguments load refuses) changes nothing.
+echo 'XDP_REFLECTOR_ARGS="--no-such-option"' >"$E2E_TMP/etc/xdp-reflector/$SRV_IF.env"
+run postinst
+expect_rc "postinst whose takeover fails: exit 0 (the upgrade goes on)" 0
+expect_out "postinst says the old program stays" "previous version's program stays attached"
+expect_eq "the old program stays attached" "$(xdp_id)" "$id"
+echo 'XDP_REFLECTOR_ARGS="--mode native"' >"$E2E_TMP/etc/xdp-reflector/$SRV_IF.env"
+run postinst
+expect_rc "postinst over another build's pins: exit 0" 0
+expect_out "postinst took over" "loaded upgrade-new .*taking over"
+if [ "$(xdp_id)" != "$id" ]; then ok "postinst attached the new program"; else not_ok "postinst attached the new program" "still $id"; fi
+check "status works after postinst's takeover" xr status $SRV_IF
+
 check "detach" xr detach $SRV_IF
 expect_eq "no XDP program left" "$(xdp_id)" 0
 if poll 300 prog_gone "$new_egress"; then ok "no egress recorder left"; else not_ok "no egress recorder left" "program $new_egress still exists"; fi
