@@ -309,6 +309,17 @@ int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out)
 
 /* ---- the audit record (loader/audit.c) --------------------------------- */
 
+static bool audit_map_differs(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	       info.value_size != sizeof(struct xr_audit_rec) ||
+	       info.key_size != sizeof(__u32) ||
+	       info.max_entries != XR_AUDIT_KEYS;
+}
+
 int xr_dp_audit_open(const char *root, const char *iface, bool create)
 {
 	char dir[256], path[320];
@@ -322,6 +333,10 @@ int xr_dp_audit_open(const char *root, const char *iface, bool create)
 		return -ENOENT;
 	xr_dp_pin_path(dir, XR_PIN_AUDIT, path, sizeof(path));
 	fd = bpf_obj_get(path);
+	if (fd >= 0 && audit_map_differs(fd)) {
+		close(fd); /* another build's: its records have another size */
+		return -XR_EOTHERBUILD;
+	}
 	if (fd >= 0 || errno != ENOENT || !create)
 		return fd >= 0 ? fd : -errno;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XR_PIN_AUDIT, sizeof(__u32),

@@ -156,6 +156,17 @@ expect_out "postinst took over" "loaded upgrade-new .*taking over"
 if [ "$(xdp_id)" != "$id" ]; then ok "postinst attached the new program"; else not_ok "postinst attached the new program" "still $id"; fi
 check "status works after postinst's takeover" xr status $SRV_IF
 
+# The loader's own map too: an audit record of another size is another
+# build's (a write would copy the wrong number of bytes).
+rm "$PINS/$SRV_IF/xr_audit"
+bpftool map create "$PINS/$SRV_IF/xr_audit" type array key 4 value 4096 entries 2 name xr_audit
+run xr reload $SRV_IF "$E2E_TMP/new.yaml"
+expect_rc "reload over another build's audit record: exit 1" 1
+expect_out "reload names the audit record" "another xdp-reflector build \(xr_audit: value size 4096, this build's [0-9]+\)"
+run xr load $SRV_IF "$E2E_TMP/new.yaml" --replace
+expect_rc "load --replace over it: exit 0" 0
+check "status works after that takeover" xr status $SRV_IF
+
 check "detach" xr detach $SRV_IF
 expect_eq "no XDP program left" "$(xdp_id)" 0
 if poll 300 prog_gone "$new_egress"; then ok "no egress recorder left"; else not_ok "no egress recorder left" "program $new_egress still exists"; fi
