@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cmd_confirm.h"
 #include "datapath_priv.h"
 #include "pin_compat.h"
 #include "xdp_reflector.skel.h"
@@ -88,7 +89,8 @@ static bool is_map_pin(const char *name)
 static bool is_known_pin(const char *name)
 {
 	return is_map_pin(name) || !strcmp(name, XR_PIN_LINK) ||
-	       !strcmp(name, XR_PIN_EGRESS_LINK);
+	       !strcmp(name, XR_PIN_EGRESS_LINK) ||
+	       !strcmp(name, XR_PIN_RESTORE);
 }
 
 /* Append "NAME: WHAT" to WHY (separated by "; "). */

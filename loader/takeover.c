@@ -158,15 +158,8 @@ int xr_takeover(const char *root, const char *iface, int ifindex, int mode,
 	if (err)
 		goto out_unstage;
 	carry_audit(dir, stage);
-	/* The new program starts with the host's connections in its table. */
-	xr_seed_begin(&seed);
-	err = xr_seed_pass(&seed, &m, policy, iface);
-	if (err) {
-		fprintf(stderr,
-			"error: %s: cannot seed the new flow table: %s\n",
-			iface, strerror(-err));
-		goto out_unstage;
-	}
+	/* The recorder first: what the host opens from now on is in the new
+	 * table too (the old recorder keeps the old one until the swap). */
 	err = xr_egress_attach_as(ifindex,
 				  bpf_program__fd(skel->progs.xr_egress), stage,
 				  hook, &eg);
@@ -176,6 +169,15 @@ int xr_takeover(const char *root, const char *iface, int ifindex, int mode,
 			"%s\n",
 			iface, strerror(-err));
 		goto out_unstage;
+	}
+	/* The new program starts with the host's connections in its table. */
+	xr_seed_begin(&seed);
+	err = xr_seed_pass(&seed, &m, policy, iface);
+	if (err) {
+		fprintf(stderr,
+			"error: %s: cannot seed the new flow table: %s\n",
+			iface, strerror(-err));
+		goto out_egress;
 	}
 	new_prog = bpf_program__fd(skel->progs.xdp_reflector);
 	fwd.old_prog_fd = old_prog;

@@ -10,9 +10,10 @@
 
 /*
  * Load this build's object with POLICY and pin its maps beside the old
- * ones (PIN_ROOT/IFACE:new, a name no interface has), seed its flow table,
- * put its egress recorder beside the old one (tcx) or in its place (clsact),
- * swap the program on the pinned XDP link (bpf_link_update with
+ * ones (PIN_ROOT/IFACE:new, a name no interface has), put its egress
+ * recorder beside the old one (tcx) or in its place (clsact: for the few ms
+ * until the swap, flows the host opens reach only the new table), seed its
+ * flow table, swap the program on the pinned XDP link (bpf_link_update with
  * BPF_F_REPLACE: every packet sees the old program or the new one), then
  * exchange the two pin directories and remove the old pins, which lets the
  * old recorder and maps go. MODE is the mode in force (a link keeps its
