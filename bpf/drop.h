@@ -2,12 +2,14 @@
 /*
  * The drop end of every verdict: monitor mode and drop capture.
  *
- * A verdict that drops tests XR_GEN_DROP_SLOW in active_gen, a word the
- * packet path has already loaded, and comes here only when a bit is set:
- * enforce mode without a capture pays that one test and nothing else, and a
- * packet that passes not even that. Here the drop is counted (as a drop, or
- * in monitor mode as a would-drop, and then passed) and, while a capture
- * runs, copied into the ring buffer (include/xdp_reflector.h).
+ * Enforce mode without a capture pays one compare for them, on a value
+ * the path already holds in a register, and only where it drops: the
+ * straight path tests the port key (active_gen shifted into it) and sends
+ * such drops to xr_verdict(); xr_verdict() tests active_gen once and runs
+ * either a copy of the verdict without any drop end or one with it. Here
+ * the drop is counted (as a drop, or in monitor mode as a would-drop, and
+ * then passed) and, while a capture runs, copied into the ring buffer
+ * (include/xdp_reflector.h).
  */
 #ifndef XR_DROP_H
 #define XR_DROP_H
@@ -31,6 +33,17 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XR_CAPTURE_RING_BYTES);
 } xr_capture_rb SEC(".maps");
+
+/*
+ * Does a drop under active_gen FLAGS go to the drop end: monitor mode or
+ * a capture, the bits above the generation? A compare, not a mask: the
+ * BPF backend has no bit test it would emit, and a jgt on the live value
+ * is one instruction where an AND needs a copy too.
+ */
+static __always_inline int xr_drop_end_on(__u64 flags)
+{
+	return flags > XR_GEN_MASK;
+}
 
 /* Does the capture's filter admit a drop of KEY (a port key or a class)? */
 static __always_inline int xr_capture_wants(const struct xr_capture_cfg *cfg,

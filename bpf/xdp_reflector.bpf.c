@@ -64,12 +64,13 @@ static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 
 /*
  * FLAGS: the active_gen the verdict was made under; a drop with monitor
- * mode or a capture on goes to the drop end (drop.h).
+ * mode or a capture on goes to the drop end (drop.h). In xr_verdict()'s
+ * enforce copy FLAGS is known to have no such bit, and the test folds away.
  */
 static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
 					    __u32 cls, int pass, __u64 len)
 {
-	if (!pass && (flags & XR_GEN_DROP_SLOW))
+	if (!pass && xr_drop_end_on(flags))
 		return xr_drop_slow(ctx, cls, 1, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_class_stats, &cls), pass, len);
 	return XDP_DROP + pass; /* XDP_DROP 1, XDP_PASS 2 */
@@ -177,16 +178,17 @@ static __always_inline int xr_other_ip_pass(const struct xr_pkt *pkt,
 }
 
 /*
- * The whole decision for any packet, as the header comment states it. The
- * entry below answers the common cases itself and calls this for the
- * rest, which are parsed again here in full: a few dozen instructions on
- * rare paths, so that the entry's parser hands on one number instead of a
- * struct whose every field the compiler would carry in registers or spill.
- * The active generation is read afresh, and the verdict is this one's
- * alone: after a flip between the two reads, the packet is judged wholly
- * by the new generation, never by parts of both.
+ * The whole decision for any packet, as the header comment states it,
+ * under FLAGS (active_gen, read once by xr_verdict()). The entry below
+ * answers the common cases itself and calls this for the rest, which are
+ * parsed again here in full: a few dozen instructions on rare paths, so
+ * that the entry's parser hands on one number instead of a struct whose
+ * every field the compiler would carry in registers or spill. The active
+ * generation is read afresh, and the verdict is this one's alone: after a
+ * flip between the two reads, the packet is judged wholly by the new
+ * generation and its mode, never by parts of both.
  */
-static __noinline int xr_verdict(struct xdp_md *ctx)
+static __always_inline int xr_decide(struct xdp_md *ctx, __u32 flags)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -194,10 +196,9 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 	const struct xr_class_policy *cp;
 	const struct xr_port_entry *port;
 	struct xr_pkt pkt;
-	__u32 gen, key, port_flags, flags;
+	__u32 gen, key, port_flags;
 	int kind, pass;
 
-	flags = xr_config.active_gen;
 	gen = flags & XR_GEN_MASK;
 	cp = &xr_config.gen[gen];
 
@@ -252,10 +253,34 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 		return xr_class_verdict(ctx, flags, XR_CLASS_DHCP, 1, len);
 
 	key = xr_stat_key(pkt.proto, pkt.dport);
-	if (!pass && (flags & XR_GEN_DROP_SLOW))
+	if (!pass && xr_drop_end_on(flags))
 		return xr_drop_slow(ctx, key, 0, flags, len);
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &key), pass, len);
 	return XDP_DROP + pass;
+}
+
+/* xr_decide() with the drop end: only while monitor mode or a capture is on. */
+static __noinline int xr_verdict_drop_end(struct xdp_md *ctx, __u32 flags)
+{
+	return xr_decide(ctx, flags);
+}
+
+/*
+ * The active generation is read once, here. Enforce mode with no capture
+ * (no bit above the generation) runs a copy of xr_decide() in which every
+ * drop end test has folded away: the one compare below is all it pays for
+ * them. Tested at each drop instead, the ctx and the flags stay live across
+ * the whole parse (a malformed packet: 73 instructions instead of 70). The
+ * cost of the second copy is load time: the verifier walks both.
+ */
+static __noinline int xr_verdict(struct xdp_md *ctx)
+{
+	__u32 flags = xr_config.active_gen;
+
+	/* This order keeps the enforce copy the fall-through of one jgt. */
+	if (!xr_drop_end_on(flags))
+		return xr_decide(ctx, flags);
+	return xr_verdict_drop_end(ctx, flags);
 }
 
 /*
@@ -272,7 +297,7 @@ int xdp_reflector(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xr_port_entry *port;
 	struct xr_common c;
-	__u32 stat_key, pass, flags;
+	__u32 stat_key, pass;
 	__u64 key;
 	long common;
 
@@ -284,8 +309,11 @@ int xdp_reflector(struct xdp_md *ctx)
 	/*
 	 * The generation is kept in the port key, and the frame length read
 	 * from ctx again at the end: fewer values to keep across the calls.
+	 * The key takes the whole of active_gen: its flag bits land above the
+	 * port table's index (xr_port() masks them off), where the drop test
+	 * below finds them with one compare.
 	 */
-	key = (__u64)(xr_config.active_gen & XR_GEN_MASK) << 17 | common;
+	key = (__u64)xr_config.active_gen << 17 | common;
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
 	if (pass && (port->flags & XR_PORT_SOURCES))
@@ -296,22 +324,14 @@ int xdp_reflector(struct xdp_md *ctx)
 	 * Whether the profile has replies on is left to xr_verdict(): with
 	 * replies off the egress program records no flows, so only entries
 	 * from before a reload that turned them off lead there. The DHCP
-	 * client ports are decided there too (xr_is_dhcp).
+	 * client ports are decided there too (xr_is_dhcp), and so is every
+	 * drop while monitor mode or a capture is on (its drop end, drop.h):
+	 * enforce mode pays one compare on the key, only when it drops.
 	 */
 	if (!pass &&
-	    (*xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
+	    (xr_drop_end_on(key >> 17) ||
+	     *xr_flow_port(stat_key >> 16, stat_key) || xr_dhcp_key(stat_key)))
 		return xr_verdict(ctx);
-	/*
-	 * Monitor mode or a capture: the drop end (drop.h). active_gen is
-	 * read again rather than kept from above, so the pass path carries
-	 * nothing more (kept, it costs a spill on every packet); a flip in
-	 * between meets this packet with the old table and the new mode.
-	 */
-	flags = xr_config.active_gen;
-	if (!pass && (flags & XR_GEN_DROP_SLOW))
-		return xr_drop_slow(ctx, stat_key, 0, flags,
-				    (void *)(long)ctx->data_end -
-					    (void *)(long)ctx->data);
 
 	xr_count(bpf_map_lookup_elem(&xr_port_stats, &stat_key), pass,
 		 (void *)(long)ctx->data_end - (void *)(long)ctx->data);

@@ -156,8 +156,10 @@ _Static_assert(sizeof(struct xr_class_policy) == 56, "xr_class_policy layout");
 
 /*
  * xr_config.active_gen: bit 0 is the generation the packet path uses; the
- * bits above it are read only where a packet is dropped, so that one test
- * of one word already loaded is all enforce mode pays for them:
+ * bits above it are read only where a packet is dropped, so that one
+ * compare of a value already loaded is all enforce mode pays for them
+ * (active_gen > XR_GEN_MASK, bpf/drop.h; the straight path carries the
+ * whole word in its port key, above the index):
  *   XR_GEN_MONITOR  the active generation is in monitor mode (a copy of
  *                   gen[g].monitor written in the same update as the flip,
  *                   so mode and policy change in one step)
@@ -167,7 +169,6 @@ _Static_assert(sizeof(struct xr_class_policy) == 56, "xr_class_policy layout");
 #define XR_GEN_MASK 1U
 #define XR_GEN_MONITOR (1U << 1)
 #define XR_GEN_CAPTURE (1U << 2)
-#define XR_GEN_DROP_SLOW (XR_GEN_MONITOR | XR_GEN_CAPTURE)
 
 /* The single value of xr_config (key 0). */
 struct xr_config {
