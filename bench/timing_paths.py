@@ -440,6 +440,54 @@ SRC_V4 = SRC_SLICE + 2 * 4096 * 16
 SRC_V6 = SRC_V4 + 2 * 16384 * 8
 
 
+# xr_tables after src_v6: the hashed lists (include/xdp_reflector.h, struct xr_source_hash)
+SRC_HASH = SRC_V6 + 2 * 16384 * 32
+SRC_H4 = SRC_HASH + 2 * 4096 * 96
+SRC_H6 = SRC_H4 + 2 * 8192 * 32
+HASH_MUL = 0x9E3779B97F4A7C15
+
+
+def hash_lists(rule, nets4, nets6):
+    """loader/policy.c's hash_rule4/6 for lists that fit at salt 0 (the bench's):
+    (descriptor bytes, [(offset, bytes)] of bucket slots), or None to search."""
+    out, desc4, desc6 = [], [], []
+    for family, nets in ((4, nets4), (6, nets6)):
+        plens = []
+        for n in nets:
+            if n.prefixlen not in plens:
+                plens.append(n.prefixlen)
+        if len(plens) > 3:
+            return None
+        fill = {}
+        for n in nets:
+            tag = 1 << 31 | rule << 8 | n.prefixlen
+            a = int(n.network_address)
+            if family == 4:
+                key = tag << 32 | a
+                b = ((key * HASH_MUL) & MASK) >> (64 - 13)
+                slot = fill.get(b, 0)
+                fill[b] = slot + 1
+                out.append((SRC_H4 + b * 32 + slot * 8, struct.pack("<Q", key)))
+            else:
+                hi, lo = a >> 64, a & MASK
+                b = (((((hi ^ tag) * HASH_MUL) & MASK ^ lo) * HASH_MUL) & MASK) >> (64 - 12)
+                slot = fill.get(b, 0)
+                fill[b] = slot + 1
+                out.append((SRC_H6 + b * 128 + slot * 32, struct.pack("<QQI", hi, lo, tag)))
+            if fill[b] > 4:
+                return None
+        tags = [1 << 31 | rule << 8 | p for p in plens] + [0] * (3 - len(plens))
+        if family == 4:
+            masks = [(MASK << (32 - p)) & 0xFFFFFFFF for p in plens] + [0] * (3 - len(plens))
+            desc4 = struct.pack("<3I3I", *tags, *masks)
+        else:
+            his = [(MASK << (64 - min(p, 64))) & MASK if p else 0 for p in plens]
+            los = [(MASK << (128 - p)) & MASK if p > 64 else 0 for p in plens]
+            desc6 = struct.pack("<3II3Q3Q", *tags, 0, *(his + [0] * (3 - len(his))),
+                                *(los + [0] * (3 - len(los))))
+    return desc4 + desc6, out
+
+
 def seed_sources(mach, maps):
     """bench/timing.c's lists in xr_tables, laid out as loader/policy.c does."""
     bss = by_name(maps, "bss")
@@ -467,6 +515,13 @@ def seed_sources(mach, maps):
             lists += struct.pack("<HHBBH", first, len(nets) - (1 << steps), steps, 1, len(nets))
             used[family] += len(nets)
         put(SRC_SLICE + rule * 16, lists)
+        if os.environ.get("XR_PATHS_NO_HASH"):
+            continue
+        hashed = hash_lists(rule, spread_sources(4, n), spread_sources(6, n))
+        if hashed:
+            put(SRC_HASH + rule * 96, hashed[0])
+            for off, data in hashed[1]:
+                put(off, data)
 
 
 def trie_lookup(m, regs):

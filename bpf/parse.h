@@ -346,12 +346,14 @@ struct xr_common {
 	__u8 family; /* 4 or 6 */
 };
 
-/* xr_parse_common()'s TCP or UDP header at L4, the IP packet ending at IP_LIMIT. */
-static __always_inline long xr_common_l4(const void *l4, const void *ip_limit,
-					 const void *data_end, __u8 ip_proto)
+/*
+ * xr_parse_common()'s TCP or UDP header at L4, the IP packet ending at
+ * IP_LIMIT, which the caller has found within the frame.
+ */
+static __always_inline long xr_common_l4_in(const void *l4,
+					    const void *ip_limit,
+					    const void *data_end, __u8 ip_proto)
 {
-	if (ip_limit > data_end)
-		return -1;
 	if (ip_proto == IPPROTO_TCP) {
 		const struct tcphdr *th = l4;
 
@@ -371,6 +373,15 @@ static __always_inline long xr_common_l4(const void *l4, const void *ip_limit,
 		return 1 << 16 | bpf_ntohs(uh->dest); /* XR_PROTO_UDP */
 	}
 	return -1;
+}
+
+/* The same, the IP packet not yet found within the frame. */
+static __always_inline long xr_common_l4(const void *l4, const void *ip_limit,
+					 const void *data_end, __u8 ip_proto)
+{
+	if (ip_limit > data_end)
+		return -1;
+	return xr_common_l4_in(l4, ip_limit, data_end, ip_proto);
 }
 
 static __always_inline long xr_common_ipv4(const void *l3,
@@ -402,6 +413,7 @@ static __always_inline long xr_common_ipv4(const void *l3,
 static __always_inline long xr_common_ext6(const __u8 *cur, const __u8 *limit,
 					   const void *data_end, __u8 nh)
 {
+	long key;
 	int i;
 
 	/*
@@ -418,8 +430,13 @@ static __always_inline long xr_common_ext6(const __u8 *cur, const __u8 *limit,
 			return -1;
 		nh = cur[0];
 		cur += ((__u32)cur[1] + 1) * 8;
-		if (nh == IPPROTO_TCP || nh == IPPROTO_UDP)
-			return xr_common_l4(cur, limit, data_end, nh);
+		/*
+		 * TCP or UDP, else -1: a TCP or UDP header that failed its
+		 * checks then fails the extension test above too.
+		 */
+		key = xr_common_l4_in(cur, limit, data_end, nh);
+		if (key >= 0)
+			return key;
 	}
 	return -1;
 }
@@ -437,7 +454,9 @@ static __always_inline long xr_common_ipv6(const void *l3,
 	c->l3 = l3;
 	c->family = 6;
 	limit = cur + bpf_ntohs(ip6h->payload_len);
-	key = xr_common_l4(cur, limit, data_end, ip6h->nexthdr);
+	if ((const void *)limit > data_end) /* once, for the chain too */
+		return -1;
+	key = xr_common_l4_in(cur, limit, data_end, ip6h->nexthdr);
 	if (key >= 0)
 		return key;
 	/* Not TCP or UDP right after the header: extension headers? */

@@ -4,7 +4,7 @@
  * address ranges of one family (include/xdp_reflector.h, struct
  * xr_source_list). Pure functions over the arrays they are given, so the
  * same code compiles for the host and is unit-tested against the CIDR
- * reference (tests/unit/test_sources.c).
+ * reference (tests/unit/test_policy.c).
  *
  * Contract: TAB holds XR_SOURCES_MAX ranges (one generation's) and L
  * describes a list inside it; the answer is 1 when ADDR lies in one of
@@ -26,6 +26,13 @@
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* A bounded loop unrolled (clang; gcc's native builds for tests need not). */
+#ifdef __clang__
+#define XR_UNROLL _Pragma("unroll")
+#else
+#define XR_UNROLL
 #endif
 
 /* Byte offsets into a list: below XR_SOURCES_MAX entries, entry-aligned. */
@@ -124,6 +131,74 @@ static __always_inline int xr_in_ranges6(const struct xr_range6 *tab,
 	p = (const struct xr_range6 *)(r + at);
 	return xr_le128(p->first_hi, p->first_lo, hi, lo) &&
 	       xr_le128(hi, lo, p->last_hi, p->last_lo);
+}
+
+/*
+ * Hashed lists (include/xdp_reflector.h, struct xr_source_hash): one
+ * probe per prefix length of the rule, each a bucket of 4 slots compared
+ * with no further indirection. H's first tag is nonzero (the caller
+ * checks: zero means the rule's list of this family is searched).
+ */
+static __always_inline int xr_in_hash4(const struct xr_src_bucket4 *tab,
+				       const struct xr_source_hash *h,
+				       __u32 addr)
+{
+	int i;
+
+	for (i = 0; i < XR_SRC_HASH_PLENS; i++) {
+		__u64 tag = h->tag4[i], key;
+		const __u64 *b;
+
+		if (!tag)
+			return 0;
+		key = tag << 32 | (addr & h->mask4[i]);
+		b = tab[(key * XR_SRC_HASH_MUL) >> (64 - XR_SRC_HASH_BITS4)].key;
+		/*
+		 * One pointer for the four slots: else clang rebuilds the
+		 * table address for each (two 64-bit moves and adds).
+		 */
+		asm volatile("" : "+r"(b));
+		if (b[0] == key || b[1] == key || b[2] == key || b[3] == key)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int xr_slot6(const struct xr_src_slot6 *s, __u64 hi,
+				    __u64 lo, __u32 tag)
+{
+	return s->hi == hi && s->lo == lo && s->tag == tag;
+}
+
+static __always_inline int xr_in_hash6(const struct xr_src_bucket6 *tab,
+				       const struct xr_source_hash *h,
+				       __u64 hi, __u64 lo)
+{
+	int i;
+
+	/* clang keeps this one a loop otherwise, spilling hi and lo */
+	XR_UNROLL
+	for (i = 0; i < XR_SRC_HASH_PLENS; i++) {
+		__u32 tag = h->tag6[i];
+		__u64 khi, klo;
+		const struct xr_src_slot6 *b;
+
+		if (!tag)
+			return 0;
+		khi = hi & h->mask6_hi[i];
+		klo = lo & h->mask6_lo[i];
+		b = tab[(((khi ^ tag) * XR_SRC_HASH_MUL ^ klo) *
+			 XR_SRC_HASH_MUL) >>
+			(64 - XR_SRC_HASH_BITS6)]
+			    .slot;
+		asm volatile("" : "+r"(b)); /* as in xr_in_hash4() */
+		if (xr_slot6(&b[0], khi, klo, tag) ||
+		    xr_slot6(&b[1], khi, klo, tag) ||
+		    xr_slot6(&b[2], khi, klo, tag) ||
+		    xr_slot6(&b[3], khi, klo, tag))
+			return 1;
+	}
+	return 0;
 }
 
 #endif /* XR_SOURCES_H */

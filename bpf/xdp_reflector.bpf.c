@@ -77,30 +77,39 @@ static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
 }
 
 /*
- * Is the source of the IPv4 or IPv6 header at L3 in RULE's list? A binary
- * search of the rule's ranges of that family (bpf/sources.h): direct loads
- * from xr_tables, no map lookup. An IPv4-mapped IPv6 source falls in no
+ * Is the source of the IPv4 or IPv6 header at L3 in RULE's list? A probe
+ * per prefix length of the rule's hash of that family where the loader
+ * made one, else a binary search of the rule's ranges (bpf/sources.h):
+ * direct loads from xr_tables, no map lookup. An IPv4-mapped IPv6 source falls in no
  * IPv6 range (the compiler cuts ::ffff:0:0/96 out), so it never matches
  * an IPv4 network.
  */
-static __always_inline int xr_source_allowed(const void *l3, __u8 family,
+static __noinline int xr_source_allowed(const void *l3, __u8 family,
 					     __u32 gen, __u32 rule)
 {
 	const struct xr_source_slice *s =
 		&xr_tables.src_slice[gen & 1][rule & (XR_RULES_PER_GEN - 1)];
+	const struct xr_source_hash *h =
+		&xr_tables.src_hash[gen & 1][rule & (XR_RULES_PER_GEN - 1)];
+
+	/* Kept in a register: else clang rebuilds it for each probe. */
+	asm volatile("" : "+r"(h));
 
 	if (family == 4) {
 		const struct iphdr *iph = l3;
+		__u32 addr = bpf_ntohl(iph->saddr);
 
-		return xr_in_ranges4(xr_tables.src_v4[gen & 1], &s->v4,
-				     bpf_ntohl(iph->saddr));
+		if (h->tag4[0])
+			return xr_in_hash4(xr_tables.src_h4[gen & 1], h, addr);
+		return xr_in_ranges4(xr_tables.src_v4[gen & 1], &s->v4, addr);
 	}
 	{
 		const __u64 *a = (const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
+		__u64 hi = bpf_be64_to_cpu(a[0]), lo = bpf_be64_to_cpu(a[1]);
 
-		return xr_in_ranges6(xr_tables.src_v6[gen & 1], &s->v6,
-				     bpf_be64_to_cpu(a[0]),
-				     bpf_be64_to_cpu(a[1]));
+		if (h->tag6[0])
+			return xr_in_hash6(xr_tables.src_h6[gen & 1], h, hi, lo);
+		return xr_in_ranges6(xr_tables.src_v6[gen & 1], &s->v6, hi, lo);
 	}
 }
 
@@ -316,8 +325,13 @@ int xdp_reflector(struct xdp_md *ctx)
 	key = (__u64)xr_config.active_gen << 17 | common;
 	port = xr_port(key); /* xr_port_key(gen, proto, dport) */
 	pass = port->flags & XR_PORT_ALLOW;
+	/*
+	 * The source check is a call (__noinline): inlined, its registers
+	 * cost the common paths a spill; "& 1" tells the compiler PASS is
+	 * still 0 or 1, as xr_count() wants it.
+	 */
 	if (pass && (port->flags & XR_PORT_SOURCES))
-		pass = xr_source_allowed(c.l3, c.family, key >> 17, port->rule);
+		pass = xr_source_allowed(c.l3, c.family, key >> 17, port->rule) & 1;
 
 	/*
 	 * xr_is_reply()'s prefilter: no live flow from that port, no reply.

@@ -84,7 +84,8 @@ _Static_assert(sizeof(struct xr_port_entry) == 4, "xr_port_entry layout");
  * byte order, sorted, merged where they touch, and laid out one rule after
  * another; src_slice[gen][rule] says where the rule's ranges start and how
  * many there are. The packet path binary-searches that slice with direct
- * loads: an LPM trie walk (the map this replaced) costs a few ns per level,
+ * loads (unless the rule's list of that family is hashed, see struct
+ * xr_source_hash below): an LPM trie walk (the map this replaced) costs a few ns per level,
  * 60-90 ns for 1,000 networks on the bench machine. IPv4 sources are
  * searched among IPv4 ranges only, IPv6 among IPv6 ranges, which never
  * cover ::ffff:0:0/96 (the compiler cuts it out): an IPv4-mapped IPv6
@@ -122,6 +123,62 @@ struct xr_range6 {
 	__u64 last_hi, last_lo;
 };
 _Static_assert(sizeof(struct xr_range6) == 32, "xr_range6 layout");
+
+/*
+ * Hashed source lists. A rule whose networks of one family have at most
+ * XR_SRC_HASH_PLENS distinct prefix lengths (an operator's list usually
+ * has one to three: /24s, /32s, a /16) is looked up in a hash rather than
+ * searched: for each of its prefix lengths, one probe of the key (rule,
+ * prefix length, the source masked to it) in a bucket of
+ * XR_SRC_HASH_SLOTS slots, however many networks the rule lists. The
+ * rule's xr_source_hash holds, per prefix length, the mask and the tag
+ * that stands for (rule, prefix length) in the key:
+ *   tag = 1 << 31 | salt << 20 | rule << 8 | prefix length
+ * (salt: the loader's choice, so that the rule's keys fit their buckets;
+ * tag 0 ends the list, and a zero tag4[0] / tag6[0] means "not hashed":
+ * the binary search of xr_source_slice decides). Buckets, per generation:
+ *   IPv4: src_h4[gen][(key * XR_SRC_HASH_MUL) >> (64 - XR_SRC_HASH_BITS4)],
+ *         key = (__u64)tag << 32 | (source & mask)
+ *   IPv6: src_h6[gen][(((hi ^ tag) * XR_SRC_HASH_MUL ^ lo) * XR_SRC_HASH_MUL)
+ *         >> (64 - XR_SRC_HASH_BITS6)], (hi, lo) = the source masked
+ * A slot matches when all its fields equal the key's; unused slots are
+ * zero, and no tag is. An IPv6 list with a network that covers
+ * ::ffff:0:0/96 is never hashed, and networks inside it are left out, so
+ * an IPv4-mapped source matches no hashed list either.
+ */
+#define XR_SRC_HASH_PLENS 3
+#define XR_SRC_HASH_SLOTS 4
+#define XR_SRC_HASH_BITS4 13 /* 8192 buckets of 4 per generation */
+#define XR_SRC_HASH_BITS6 12 /* 4096 buckets of 4 per generation */
+#define XR_SRC_HASH_MUL 0x9e3779b97f4a7c15ULL /* 2^64 / golden ratio */
+
+struct xr_source_hash {
+	__u32 tag4[XR_SRC_HASH_PLENS];
+	__u32 mask4[XR_SRC_HASH_PLENS]; /* host order */
+	__u32 tag6[XR_SRC_HASH_PLENS];
+	__u32 pad;
+	__u64 mask6_hi[XR_SRC_HASH_PLENS];
+	__u64 mask6_lo[XR_SRC_HASH_PLENS];
+	__u64 pad2;
+};
+_Static_assert(sizeof(struct xr_source_hash) == 96, "xr_source_hash layout");
+
+struct xr_src_bucket4 {
+	__u64 key[XR_SRC_HASH_SLOTS];
+};
+
+struct xr_src_slot6 {
+	__u64 hi, lo; /* the network, host order */
+	__u32 tag;
+	__u32 pad;
+	__u64 pad2;
+};
+
+struct xr_src_bucket6 {
+	struct xr_src_slot6 slot[XR_SRC_HASH_SLOTS];
+};
+_Static_assert(sizeof(struct xr_src_bucket4) == 32, "xr_src_bucket4 layout");
+_Static_assert(sizeof(struct xr_src_bucket6) == 128, "xr_src_bucket6 layout");
 
 /*
  * Replies: how long after the host last sent in a flow its replies still
@@ -272,12 +329,19 @@ struct xr_tables {
 	struct xr_source_slice src_slice[XR_GENS][XR_RULES_PER_GEN];
 	struct xr_range4 src_v4[XR_GENS][XR_SOURCES_MAX];
 	struct xr_range6 src_v6[XR_GENS][XR_SOURCES_MAX];
+	/* Hashed source lists (see struct xr_source_hash), written likewise. */
+	struct xr_source_hash src_hash[XR_GENS][XR_RULES_PER_GEN];
+	struct xr_src_bucket4 src_h4[XR_GENS][1 << XR_SRC_HASH_BITS4];
+	struct xr_src_bucket6 src_h6[XR_GENS][1 << XR_SRC_HASH_BITS6];
 };
 _Static_assert(sizeof(struct xr_port_slot) == 8, "xr_port_slot layout");
 _Static_assert(sizeof(struct xr_tables) ==
 		       XR_PORT_KEYS * 8 + XR_FLOW_PORT_SLOTS * 8 +
 			       XR_GENS * (XR_RULES_PER_GEN * 16 +
-					  XR_SOURCES_MAX * (8 + 32)),
+					  XR_SOURCES_MAX * (8 + 32) +
+					  XR_RULES_PER_GEN * 96 +
+					  (32 << XR_SRC_HASH_BITS4) +
+					  (128 << XR_SRC_HASH_BITS6)),
 	       "xr_tables layout");
 
 /*

@@ -166,6 +166,220 @@ static struct xr_source_list source_list(size_t first, size_t n)
 	return l;
 }
 
+/* ---- Hashed source lists (include/xdp_reflector.h, xr_source_hash) ------ */
+
+/* Salts tried per rule and family before its list is left to the search. */
+#define HASH_SALTS 64
+
+static uint64_t be_u64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static uint64_t mask64(unsigned int bits)
+{
+	return bits >= 64 ? ~0ULL : bits ? ~0ULL << (64 - bits) : 0;
+}
+
+/*
+ * The distinct prefix lengths of FAMILY's networks in CIDRS (N) into
+ * PLENS: their count, or XR_SRC_HASH_PLENS + 1 for more.
+ */
+static size_t hash_plens(const struct xr_cidr *cidrs, size_t n, int family,
+			 uint8_t *plens)
+{
+	size_t np = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		if (cidrs[i].family != family)
+			continue;
+		for (j = 0; j < np && plens[j] != cidrs[i].prefixlen; j++)
+			;
+		if (j < np)
+			continue;
+		if (np == XR_SRC_HASH_PLENS)
+			return np + 1;
+		plens[np++] = cidrs[i].prefixlen;
+	}
+	return np;
+}
+
+static uint32_t hash_tag(size_t salt, size_t rule, uint8_t plen)
+{
+	return 1U << 31 | (uint32_t)salt << 20 | (uint32_t)rule << 8 | plen;
+}
+
+/*
+ * RULE's IPv4 networks into the hash with the first salt under which each
+ * key finds room in its bucket; on none, the list stays searched (tags 0).
+ */
+static int hash_rule4(struct xr_policy_sources *src, size_t rule,
+		      const struct xr_cidr *cidrs, size_t n)
+{
+	struct xr_source_hash *h = &src->hash[rule];
+	uint8_t plens[XR_SRC_HASH_PLENS];
+	size_t np = hash_plens(cidrs, n, AF_INET, plens), salt, i, j, k;
+	__u64 **placed;
+
+	if (!np || np > XR_SRC_HASH_PLENS)
+		return 0;
+	if (!src->h4) {
+		src->h4 = calloc(1U << XR_SRC_HASH_BITS4, sizeof(*src->h4));
+		if (!src->h4)
+			return -ENOMEM;
+	}
+	placed = calloc(n, sizeof(*placed));
+	if (!placed)
+		return -ENOMEM;
+	for (salt = 0; salt < HASH_SALTS; salt++) {
+		size_t nplaced = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct xr_cidr *c = &cidrs[i];
+			uint32_t a, m;
+			uint64_t key;
+			__u64 *slot = NULL;
+			struct xr_src_bucket4 *b;
+
+			if (c->family != AF_INET)
+				continue;
+			a = (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 |
+			    c->addr[2] << 8 | c->addr[3];
+			m = (uint32_t)(mask64(c->prefixlen) >> 32);
+			key = (uint64_t)hash_tag(salt, rule, c->prefixlen) << 32 |
+			      (a & m);
+			b = &src->h4[(key * XR_SRC_HASH_MUL) >>
+				     (64 - XR_SRC_HASH_BITS4)];
+			for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
+				if (b->key[k] == key) /* listed twice */
+					break;
+				if (!b->key[k]) {
+					slot = &b->key[k];
+					break;
+				}
+			}
+			if (k == XR_SRC_HASH_SLOTS)
+				break; /* the bucket is full: another salt */
+			if (slot) {
+				*slot = key;
+				placed[nplaced++] = slot;
+			}
+		}
+		if (i == n) {
+			for (j = 0; j < np; j++) {
+				h->tag4[j] = hash_tag(salt, rule, plens[j]);
+				h->mask4[j] = (uint32_t)(mask64(plens[j]) >> 32);
+			}
+			break;
+		}
+		while (nplaced)
+			*placed[--nplaced] = 0;
+	}
+	free(placed);
+	return 0;
+}
+
+/* Where an IPv6 network lies against ::ffff:0:0/96. */
+enum mapped_overlap { MAPPED_NONE, MAPPED_INSIDE, MAPPED_COVERS };
+
+static enum mapped_overlap mapped_overlap(const struct xr_cidr *c)
+{
+	static const uint8_t block[16] = { [10] = 0xff, [11] = 0xff };
+	unsigned int common = c->prefixlen < 96 ? c->prefixlen : 96, i;
+
+	for (i = 0; i < common; i++)
+		if ((c->addr[i / 8] ^ block[i / 8]) & (0x80 >> (i % 8)))
+			return MAPPED_NONE;
+	return c->prefixlen >= 96 ? MAPPED_INSIDE : MAPPED_COVERS;
+}
+
+static uint64_t hash6_bucket(uint64_t hi, uint64_t lo, uint32_t tag)
+{
+	return (((hi ^ tag) * XR_SRC_HASH_MUL ^ lo) * XR_SRC_HASH_MUL) >>
+	       (64 - XR_SRC_HASH_BITS6);
+}
+
+/* hash_rule4() for IPv6; a list with a network covering ::ffff:0:0/96 stays searched. */
+static int hash_rule6(struct xr_policy_sources *src, size_t rule,
+		      const struct xr_cidr *cidrs, size_t n)
+{
+	struct xr_source_hash *h = &src->hash[rule];
+	uint8_t plens[XR_SRC_HASH_PLENS];
+	size_t np = hash_plens(cidrs, n, AF_INET6, plens), salt, i, j, k;
+	struct xr_src_slot6 **placed;
+
+	if (!np || np > XR_SRC_HASH_PLENS)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (cidrs[i].family == AF_INET6 &&
+		    mapped_overlap(&cidrs[i]) == MAPPED_COVERS)
+			return 0;
+	if (!src->h6) {
+		src->h6 = calloc(1U << XR_SRC_HASH_BITS6, sizeof(*src->h6));
+		if (!src->h6)
+			return -ENOMEM;
+	}
+	placed = calloc(n, sizeof(*placed));
+	if (!placed)
+		return -ENOMEM;
+	for (salt = 0; salt < HASH_SALTS; salt++) {
+		size_t nplaced = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct xr_cidr *c = &cidrs[i];
+			struct xr_src_slot6 *slot = NULL;
+			struct xr_src_bucket6 *b;
+			uint64_t hi, lo;
+			uint32_t tag;
+
+			/* Inside the IPv4-mapped block: it matches nothing. */
+			if (c->family != AF_INET6 ||
+			    mapped_overlap(c) == MAPPED_INSIDE)
+				continue;
+			tag = hash_tag(salt, rule, c->prefixlen);
+			hi = be_u64(c->addr) & mask64(c->prefixlen);
+			lo = be_u64(c->addr + 8) &
+			     mask64(c->prefixlen > 64 ? c->prefixlen - 64 : 0);
+			b = &src->h6[hash6_bucket(hi, lo, tag)];
+			for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
+				struct xr_src_slot6 *s = &b->slot[k];
+
+				if (s->tag == tag && s->hi == hi && s->lo == lo)
+					break;
+				if (!s->tag) {
+					slot = s;
+					break;
+				}
+			}
+			if (k == XR_SRC_HASH_SLOTS)
+				break;
+			if (slot) {
+				*slot = (struct xr_src_slot6){ .hi = hi, .lo = lo,
+							       .tag = tag };
+				placed[nplaced++] = slot;
+			}
+		}
+		if (i == n) {
+			for (j = 0; j < np; j++) {
+				h->tag6[j] = hash_tag(salt, rule, plens[j]);
+				h->mask6_hi[j] = mask64(plens[j]);
+				h->mask6_lo[j] =
+					mask64(plens[j] > 64 ? plens[j] - 64 : 0);
+			}
+			break;
+		}
+		while (nplaced)
+			memset(placed[--nplaced], 0, sizeof(**placed));
+	}
+	free(placed);
+	return 0;
+}
+
 int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		   const struct xr_cidr *cidrs, size_t n)
 {
@@ -224,6 +438,11 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		}
 		src->v6 = v;
 	}
+	err = hash_rule4(src, rule, cidrs, n);
+	if (!err)
+		err = hash_rule6(src, rule, cidrs, n);
+	if (err)
+		goto out;
 	src->slice[rule].v4 = source_list(src->n4, n4);
 	src->slice[rule].v6 = source_list(src->n6, n6);
 	for (i = 0; i < n4; i++)
@@ -244,6 +463,8 @@ void xr_sources_free(struct xr_policy_sources *src)
 {
 	free(src->v4);
 	free(src->v6);
+	free(src->h4);
+	free(src->h6);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -256,6 +477,19 @@ void xr_sources_store(struct xr_tables *t, uint32_t gen,
 		memcpy(t->src_v4[gen], src->v4, src->n4 * sizeof(*src->v4));
 	if (src->n6)
 		memcpy(t->src_v6[gen], src->v6, src->n6 * sizeof(*src->v6));
+	/*
+	 * The buckets whole, emptied where nothing is hashed: a key the last
+	 * policy left in this generation would name one of this one's rules.
+	 */
+	memcpy(t->src_hash[gen], src->hash, sizeof(src->hash));
+	if (src->h4)
+		memcpy(t->src_h4[gen], src->h4, sizeof(t->src_h4[gen]));
+	else
+		memset(t->src_h4[gen], 0, sizeof(t->src_h4[gen]));
+	if (src->h6)
+		memcpy(t->src_h6[gen], src->h6, sizeof(t->src_h6[gen]));
+	else
+		memset(t->src_h6[gen], 0, sizeof(t->src_h6[gen]));
 }
 
 /* ---- Compiling ---------------------------------------------------------- */

@@ -49,6 +49,10 @@ struct xr_policy_sources {
 	struct xr_range4 *v4;
 	struct xr_range6 *v6;
 	size_t n4, n6;
+	/* Hashed lists: one generation's buckets, NULL while none is hashed. */
+	struct xr_source_hash hash[XR_RULES_MAX];
+	struct xr_src_bucket4 *h4;
+	struct xr_src_bucket6 *h6;
 };
 
 struct xr_policy {

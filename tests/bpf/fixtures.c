@@ -95,6 +95,8 @@ static const struct port_rule policy_ports[] = {
 	{ 0, XR_PROTO_TCP, 8889, 8889, 5, XR_PORT_ALLOW | XR_PORT_SOURCES },
 	/* 1000 networks per family: the rows below and big_list(). */
 	{ 0, XR_PROTO_TCP, 8890, 8890, 6, XR_PORT_ALLOW | XR_PORT_SOURCES },
+	/* 1000 networks per family in 3 prefix lengths each: a hashed list. */
+	{ 0, XR_PROTO_TCP, 8891, 8891, 7, XR_PORT_ALLOW | XR_PORT_SOURCES },
 	/* Generation 1: 443 and 7881 gone, 9000 new, 8888 from other sources. */
 	{ 1, XR_PROTO_TCP, 80, 80, 0, XR_PORT_ALLOW },
 	{ 1, XR_PROTO_TCP, 9000, 9000, 1, XR_PORT_ALLOW },
@@ -125,6 +127,14 @@ static const struct source_rule policy_sources[] = {
 	{ 0, 6, "2001:db8:200::1/128" },
 	{ 0, 6, "2001:db8:300::/40" },
 	{ 0, 6, "2001:db8:301::/48" }, /* inside the one before */
+	/* Rule 7 (tcp 8891): these, then hash_list()'s, 1000 per family. */
+	{ 0, 7, "10.1.0.0/16" },
+	{ 0, 7, "10.1.2.0/24" }, /* inside the one before */
+	{ 0, 7, "203.0.113.77/32" },
+	{ 0, 7, "203.0.113.77/32" }, /* listed twice */
+	{ 0, 7, "2001:db8:100::/48" },
+	{ 0, 7, "2001:db8:100:5::/64" }, /* inside the one before */
+	{ 0, 7, "2001:db8:200::1/128" },
 };
 
 /*
@@ -171,6 +181,67 @@ static size_t big_list(struct xr_cidr *out)
 		memset(c, 0, sizeof(*c));
 		c->family = AF_INET6;
 		c->prefixlen = (__u8)len;
+		for (b = 0; b < 8; b++) {
+			c->addr[b] = (__u8)(hi >> (56 - 8 * b));
+			c->addr[8 + b] = (__u8)(lo >> (56 - 8 * b));
+		}
+		for (b = len; b < 128; b++) /* clear the host bits */
+			c->addr[b / 8] &= (__u8)~(0x80 >> (b % 8));
+	}
+	return n;
+}
+
+/*
+ * The rest of rule 7's 1000 networks per family: prefix lengths /16, /24,
+ * /32 and /48, /64, /128 only (what an operator's list looks like), so
+ * the loader hashes the list (struct xr_source_hash) rather than
+ * searching it; spread, with neighbours and nested ones, and one IPv6
+ * /128 inside ::ffff:0:0/96 (the parser refuses it; built here), which
+ * must match nothing.
+ */
+#define HASH_RULE 7
+#define HASH_STATIC4 4
+#define HASH_STATIC6 3
+
+static size_t hash_list(struct xr_cidr *out)
+{
+	static const unsigned int len4[] = { 16, 24, 32 }, len6[] = { 48, 64, 128 };
+	size_t n = 0;
+	__u32 i;
+	int b;
+
+	for (i = 0; i < BIG_PER_FAMILY - HASH_STATIC4; i++) {
+		struct xr_cidr *c = &out[n++];
+		unsigned int len = len4[i % 3];
+		__u32 a = 0x0b000000u + i * 0x00a3d70bu;
+
+		if (i % 5 == 4) /* right after the network before */
+			a = (__u32)((out[n - 2].addr[0] << 24 | out[n - 2].addr[1] << 16 |
+				     out[n - 2].addr[2] << 8 | out[n - 2].addr[3]) +
+				    (1u << (32 - out[n - 2].prefixlen)));
+		/* Away from the static networks above (and the rows'). */
+		if ((a >> 24) == 10 || (a >> 24) == 203 || (a >> 24) == 192)
+			a ^= 0x40000000u;
+		memset(c, 0, sizeof(*c));
+		c->family = AF_INET;
+		c->prefixlen = (__u8)len;
+		a &= ~0u << (32 - len) | (len == 32 ? ~0u : 0);
+		a = htonl(a);
+		memcpy(c->addr, &a, 4);
+	}
+	for (i = 0; i < BIG_PER_FAMILY - HASH_STATIC6; i++) {
+		struct xr_cidr *c = &out[n++];
+		unsigned int len = len6[i % 3];
+		__u64 hi = 0x2600000000000000ull + (__u64)i * 0x0000fedcba987654ull;
+		__u64 lo = 0x0fedcba987654321ull * (i + 1);
+
+		memset(c, 0, sizeof(*c));
+		c->family = AF_INET6;
+		c->prefixlen = (__u8)len;
+		if (i == 8) { /* ::ffff:10.1.0.1/128: IPv4-mapped */
+			hi = 0;
+			lo = 0x0000ffff0a010001ull;
+		}
 		for (b = 0; b < 8; b++) {
 			c->addr[b] = (__u8)(hi >> (56 - 8 * b));
 			c->addr[8 + b] = (__u8)(lo >> (56 - 8 * b));
@@ -1421,6 +1492,43 @@ static const struct row rows[] = {
 	{ .name = "1000 nets: v6 tcp 8890 from ::ffff:203.0.113.77 (IPv4-mapped, the /32 listed) denied",
 	  .pkt = { TCP6(8890), .src = "::ffff:203.0.113.77" },
 	  .verdict = XDP_DROP, .counter = PORT(TCP, 8890) },
+	/* Rule 7, tcp 8891: 1000 networks per family, hashed (hash_list()). */
+	{ .name = "hashed: v4 tcp 8891 from 10.1.255.255 (last of a /16) allowed",
+	  .pkt = { TCP4(8891), .src = "10.1.255.255" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v4 tcp 8891 from 10.1.2.9 (a /24 inside the /16) allowed",
+	  .pkt = { TCP4(8891), .src = "10.1.2.9" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v4 tcp 8891 from 10.2.0.0 (just above the /16) denied",
+	  .pkt = { TCP4(8891), .src = "10.2.0.0" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v4 tcp 8891 from 203.0.113.77 (a /32 listed twice) allowed",
+	  .pkt = { TCP4(8891), .src = "203.0.113.77" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v4 tcp 8891 from 203.0.113.76 (beside the /32) denied",
+	  .pkt = { TCP4(8891), .src = "203.0.113.76" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v4 tcp 8891 from 192.0.2.7 (rule 4's list, not 8891's) denied",
+	  .pkt = { TCP4(8891), .src = "192.0.2.7" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v4 tcp 8888 from 10.1.0.1 (rule 7's list, not 8888's) denied",
+	  .pkt = { TCP4(8888), .src = "10.1.0.1" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8888) },
+	{ .name = "hashed: v6 tcp 8891 from 2001:db8:100:ffff:ffff:ffff:ffff:ffff (last of a /48) allowed",
+	  .pkt = { TCP6(8891), .src = "2001:db8:100:ffff:ffff:ffff:ffff:ffff" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v6 tcp 8891 from 2001:db8:101:: (just above the /48) denied",
+	  .pkt = { TCP6(8891), .src = "2001:db8:101::" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v6 tcp 8891 from 2001:db8:200::1 (a /128) allowed",
+	  .pkt = { TCP6(8891), .src = "2001:db8:200::1" },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v6 tcp 8891 from 2001:db8:200::1:1 (beside the /128, same /64) denied",
+	  .pkt = { TCP6(8891), .src = "2001:db8:200::1:1" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8891) },
+	{ .name = "hashed: v6 tcp 8891 from ::ffff:10.1.0.1 (IPv4-mapped, listed as a /128 and 10.1/16) denied",
+	  .pkt = { TCP6(8891), .src = "::ffff:10.1.0.1" },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 8891) },
 	{ .name = "v6 tcp 8888 from ::ffff:192.0.2.7 (IPv4-mapped, 192.0.2.0/24 listed) denied",
 	  .pkt = { TCP6(8888), .src = "::ffff:192.0.2.7" },
 	  .verdict = XDP_DROP, .counter = PORT(TCP, 8888) },
@@ -1847,6 +1955,8 @@ static int load_sources(void)
 			}
 			if (gen == 0 && rule == BIG_RULE)
 				k += big_list(list + k);
+			if (gen == 0 && rule == HASH_RULE)
+				k += hash_list(list + k);
 			if (k)
 				err = xr_sources_add(&src[gen], rule, list, k);
 		}
@@ -2526,9 +2636,9 @@ static int write_pcap(const char *path)
  * the profile says). A search that misses a range, an edge or a merge
  * fails here.
  */
-static int big_verdict(int family, const __u8 *addr)
+static int big_verdict(int family, const __u8 *addr, __u16 dport)
 {
-	struct pkt_spec s = { .family = family, .l4 = IPPROTO_TCP, .dport = 8890 };
+	struct pkt_spec s = { .family = family, .l4 = IPPROTO_TCP, .dport = dport };
 	char text[INET6_ADDRSTRLEN];
 	struct frame f;
 
@@ -2554,21 +2664,29 @@ static void add_to(__u8 *a, int bytes, int delta)
 			i--;
 }
 
-static void big_list_edges(void **state)
+/* Is A (16 bytes) in ::ffff:0:0/96? */
+static int is_mapped(const __u8 *a)
 {
-	static struct xr_cidr list[2 * BIG_PER_FAMILY];
+	static const __u8 block[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, block, sizeof(block));
+}
+
+/* RULE's list (gen 0), read from policy_sources and then LIST_FN's, swept on DPORT. */
+static void sweep_list(__u16 rule, __u16 dport, size_t (*list_fn)(struct xr_cidr *))
+{
+	static struct xr_cidr list[2 * BIG_PER_FAMILY + 16];
 	size_t n = 0, i, j, checked = 0;
 	int bad = 0;
 	char why[256];
 
-	(void)state;
 	write_config(&rows[0]); /* generation 0, as the rows run */
 	for (i = 0; i < sizeof(policy_sources) / sizeof(policy_sources[0]); i++)
-		if (policy_sources[i].gen == 0 && policy_sources[i].rule == BIG_RULE)
+		if (policy_sources[i].gen == 0 && policy_sources[i].rule == rule)
 			assert_int_equal(xr_parse_cidr(policy_sources[i].cidr,
 						       &list[n++], why, sizeof(why)),
 					 0);
-	n += big_list(list + n);
+	n += list_fn(list + n);
 	assert_int_equal(n, 2 * BIG_PER_FAMILY);
 	for (i = 0; i < n; i++) {
 		const struct xr_cidr *c = &list[i];
@@ -2589,7 +2707,10 @@ static void big_list_edges(void **state)
 
 			for (j = 0; j < n && !in; j++)
 				in = xr_cidr_contains(&list[j], c->family, probe[p]);
-			v = big_verdict(fam, probe[p]);
+			/* No IPv4-mapped source is in any list. */
+			if (fam == 6 && is_mapped(probe[p]))
+				in = 0;
+			v = big_verdict(fam, probe[p], dport);
 			checked++;
 			if (v != (in ? XDP_PASS : XDP_DROP) && bad++ < 8)
 				print_error("network %zu (/%u, v%d) probe %d: %s, want %s\n",
@@ -2599,13 +2720,35 @@ static void big_list_edges(void **state)
 		if (fam == 4) {
 			memcpy(mapped + 12, probe[0], 4);
 			checked++;
-			if (big_verdict(6, mapped) != XDP_DROP && bad++ < 8)
+			if (big_verdict(6, mapped, dport) != XDP_DROP && bad++ < 8)
 				print_error("network %zu: its IPv4-mapped first address passes\n", i);
 		}
 	}
 	if (bad)
-		fail_msg("%d of %zu probes of rule 6's 1000+1000 networks judged wrong",
-			 bad, checked);
+		fail_msg("%d of %zu probes of rule %u's 1000+1000 networks judged wrong",
+			 bad, checked, rule);
+}
+
+static void big_list_edges(void **state)
+{
+	const struct xr_source_hash *h = &skel->bss->xr_tables.src_hash[0][BIG_RULE];
+
+	(void)state;
+	/* 17 and 97 prefix lengths: searched, not hashed. */
+	assert_int_equal(h->tag4[0], 0);
+	assert_int_equal(h->tag6[0], 0);
+	sweep_list(BIG_RULE, 8890, big_list);
+}
+
+static void hash_list_edges(void **state)
+{
+	const struct xr_source_hash *h = &skel->bss->xr_tables.src_hash[0][HASH_RULE];
+
+	(void)state;
+	/* Three prefix lengths per family: hashed, all three probed. */
+	assert_int_not_equal(h->tag4[2], 0);
+	assert_int_not_equal(h->tag6[2], 0);
+	sweep_list(HASH_RULE, 8891, hash_list);
 }
 
 int main(int argc, char **argv)
@@ -2622,7 +2765,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	tests = calloc(N_ROWS + N_EGRESS_ROWS + 3, sizeof(*tests));
+	tests = calloc(N_ROWS + N_EGRESS_ROWS + 4, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < N_ROWS; i++) {
@@ -2645,8 +2788,13 @@ int main(int argc, char **argv)
 		"1000 nets: every network's edges and the addresses beside them "
 		"as the CIDR reference says, IPv4-mapped sources dropped";
 	tests[N_ROWS + N_EGRESS_ROWS + 2].test_func = big_list_edges;
+	tests[N_ROWS + N_EGRESS_ROWS + 3].name =
+		"1000 nets in 3 prefix lengths (hashed): every network's edges and "
+		"the addresses beside them as the CIDR reference says, IPv4-mapped "
+		"sources dropped";
+	tests[N_ROWS + N_EGRESS_ROWS + 3].test_func = hash_list_edges;
 	ret = _cmocka_run_group_tests("fixtures", tests,
-				      N_ROWS + N_EGRESS_ROWS + 3, setup_program,
+				      N_ROWS + N_EGRESS_ROWS + 4, setup_program,
 				      teardown_program);
 	free(tests);
 	return ret;

@@ -1158,6 +1158,83 @@ static void test_source_ranges_match_the_cidrs(void **state)
 	free(t);
 }
 
+/*
+ * Hashed lists (struct xr_source_hash): a list with at most 3 prefix
+ * lengths per family is hashed and answers as the CIDR reference does,
+ * IPv4-mapped sources never in; 4 lengths, or an IPv6 network covering
+ * ::ffff:0:0/96, leave the family to the search.
+ */
+static void test_source_hash_matches_the_cidrs(void **state)
+{
+	static const char *const nets[] = {
+		"10.0.0.0/8", "10.1.0.0/16", "192.0.2.7", "198.51.100.9",
+		"11.0.0.0/8", "2001:db8::/32", "2001:db8:1::/48",
+		"2001:db9::/32", "fe80::1",
+	};
+	static const char *const four[] = { "10.0.0.0/8", "10.1.0.0/16",
+					    "10.1.2.0/24", "10.1.2.3",
+					    "2001:db8::/32" };
+	struct xr_cidr c[sizeof(nets) / sizeof(nets[0])], c4[5], all;
+	struct xr_policy_sources src = { 0 };
+	struct xr_tables *t = calloc(1, sizeof(*t));
+	char why[256];
+	size_t i, j, n = sizeof(nets) / sizeof(nets[0]);
+	unsigned int seed = 7;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < n; i++)
+		assert_int_equal(xr_parse_cidr(nets[i], &c[i], why, sizeof(why)), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(xr_parse_cidr(four[i], &c4[i], why, sizeof(why)), 0);
+	assert_int_equal(xr_sources_add(&src, 3, c, n), 0);
+	assert_int_equal(xr_sources_add(&src, 4, c4, 5), 0);
+	memset(&all, 0, sizeof(all)); /* ::/0: covers the IPv4-mapped block */
+	all.family = AF_INET6;
+	assert_int_equal(xr_sources_add(&src, 5, &all, 1), 0);
+	assert_int_not_equal(src.hash[3].tag4[2], 0); /* /8, /16, /32 */
+	assert_int_equal(src.hash[3].tag4[2] & 0xff, 32);
+	assert_int_not_equal(src.hash[3].tag6[2], 0); /* /32, /48, /128 */
+	assert_int_equal(src.hash[4].tag4[0], 0); /* 4 lengths: searched */
+	assert_int_not_equal(src.hash[4].tag6[0], 0);
+	assert_int_equal(src.hash[5].tag6[0], 0); /* ::/0: searched */
+	xr_sources_store(t, 1, &src);
+	for (i = 0; i < 20000; i++) {
+		uint8_t a[16];
+		int fam = i & 1 ? AF_INET6 : AF_INET, in = 0, got;
+
+		for (j = 0; j < 16; j++)
+			a[j] = (uint8_t)(rand_r(&seed) >> 7);
+		if (i % 5 == 1) { /* IPv4-mapped */
+			memset(a, 0, 10);
+			a[10] = a[11] = 0xff;
+		}
+		if (i % 7 == 0) /* near the networks */
+			memcpy(a, c[(i / 7) % n].addr, i % 3 ? 4 : 15);
+		for (j = 0; j < n && !in; j++)
+			in = c[j].family == fam && xr_cidr_contains(&c[j], fam, a) &&
+			     !(fam == AF_INET6 && !memcmp(a, (uint8_t[]){ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 12));
+		if (fam == AF_INET) {
+			uint32_t v = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+
+			got = xr_in_hash4(t->src_h4[1], &t->src_hash[1][3], v);
+		} else {
+			uint64_t hi = 0, lo = 0;
+
+			for (j = 0; j < 8; j++) {
+				hi = hi << 8 | a[j];
+				lo = lo << 8 | a[8 + j];
+			}
+			got = xr_in_hash6(t->src_h6[1], &t->src_hash[1][3], hi, lo);
+		}
+		if (got != in)
+			fail_msg("probe %zu (v%d) %s, reference %s", i,
+				 fam == AF_INET ? 4 : 6, got ? "in" : "out", in ? "in" : "out");
+	}
+	xr_sources_free(&src);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1201,6 +1278,7 @@ int main(void)
 		cmocka_unit_test(test_rule_and_source_limits),
 		cmocka_unit_test(test_profile_dirs_env_comes_first),
 		cmocka_unit_test(test_builtin_caddy_port_table),
+		cmocka_unit_test(test_source_hash_matches_the_cidrs),
 		cmocka_unit_test(test_source_ranges_match_the_cidrs),
 	};
 
