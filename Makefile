@@ -50,7 +50,8 @@ PURE_OBJS := $(filter-out $(OUT)/loader/main.o $(OUT)/loader/datapath.o \
 	       $(OUT)/loader/audit.o \
 	       $(OUT)/loader/generation.o $(OUT)/loader/xdp_attach.o \
 	       $(OUT)/loader/egress.o $(OUT)/loader/netlink.o \
-	       $(OUT)/loader/capture.o \
+	       $(OUT)/loader/capture.o $(OUT)/loader/pin_compat.o \
+	       $(OUT)/loader/takeover.o \
 	       $(OUT)/loader/cmd_%.o,$(LOADER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

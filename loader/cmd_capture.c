@@ -30,6 +30,7 @@
 #include "cmd_capture.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "pin_compat.h"
 #include "pcap_file.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -261,6 +262,8 @@ static int open_locked(const struct xr_opts *o, struct xr_maps *m, int *lock)
 			fprintf(stderr,
 				"error: %s: xdp-reflector is not loaded here\n",
 				o->iface);
+		else if (err == -XR_EOTHERBUILD)
+			xr_pin_compat_report(o->pin_root, o->iface);
 		else
 			fprintf(stderr,
 				"error: %s: cannot read the pins under %s: "

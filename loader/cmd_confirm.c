@@ -47,6 +47,7 @@
 #include "cli.h"
 #include "cmd_confirm.h"
 #include "datapath.h"
+#include "pin_compat.h"
 
 /* How long arming waits for the rollback process to record itself. */
 #define RECORD_SECS 15
@@ -495,8 +496,11 @@ int xr_cmd_confirm(struct xr_opts *o)
 	lock = xr_dp_lock(o->pin_root);
 	err = lock < 0 ? lock : xr_dp_open(o->pin_root, o->iface, &m);
 	if (err) {
-		fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
-			o->iface);
+		if (err == -XR_EOTHERBUILD)
+			xr_pin_compat_report(o->pin_root, o->iface);
+		else
+			fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
+				o->iface);
 		if (lock >= 0)
 			close(lock);
 		return XR_EXIT_RUNTIME;

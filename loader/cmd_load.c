@@ -15,8 +15,10 @@
 #include "cmd_confirm.h"
 #include "datapath.h"
 #include "iface.h"
+#include "pin_compat.h"
 #include "seed.h"
 #include "ssh_guard.h"
+#include "takeover.h"
 
 static const char *mode_name(int mode)
 {
@@ -72,6 +74,49 @@ static void stale_pins(const struct xr_opts *o)
 		o->iface, o->pin_root, o->iface, o->iface);
 }
 
+/*
+ * `load --replace` where xdp-reflector is loaded (another build's pins after
+ * an upgrade, or this build's): the new program takes over on the same XDP
+ * link, never a moment without a filter. The lock is held.
+ */
+static int takeover(struct xr_opts *o, struct xr_policy *p, int ifindex,
+		    int mode, const struct xr_xdp_info *now)
+{
+	struct xr_meta meta;
+	struct xr_maps m;
+	int err;
+
+	if (now->mode != mode) {
+		fprintf(stderr, "error: %s: the program runs in %s mode and a takeover keeps it; "
+				"pass `--mode %s` (changing the mode needs detach and load)\n",
+			o->iface, mode_name(now->mode), mode_name(now->mode));
+		return XR_EXIT_USAGE;
+	}
+	if (o->confirm_secs) {
+		fprintf(stderr, "error: %s: --confirm cannot undo a takeover; "
+				"take over first, then `reload --confirm`\n",
+			o->iface);
+		return XR_EXIT_USAGE;
+	}
+	/* This build's pins: a pending --confirm must resolve first. */
+	if (!xr_dp_open(o->pin_root, o->iface, &m)) {
+		err = xr_dp_read_meta(&m, &meta);
+		if (!err)
+			err = pending_confirm(o, &m, &meta);
+		xr_dp_close(&m);
+		if (err)
+			return XR_EXIT_RUNTIME;
+	}
+	if (xr_takeover(o->pin_root, o->iface, ifindex, mode, p, o->verbose))
+		return XR_EXIT_RUNTIME;
+	printf("%s: loaded %s (%s mode, %zu rules, digest %016llx%s), taking over from the program "
+	       "that was there\n",
+	       o->iface, p->name, mode_name(mode), p->nrules,
+	       (unsigned long long)xr_policy_digest(p),
+	       p->classes.monitor ? ", monitor: nothing is dropped" : "");
+	return XR_EXIT_OK;
+}
+
 int xr_cmd_load(struct xr_opts *o)
 {
 	int mode = strcmp(o->mode, "generic") ? XR_MODE_NATIVE : XR_MODE_GENERIC;
@@ -117,6 +162,17 @@ int xr_cmd_load(struct xr_opts *o)
 		goto out;
 	}
 	err = xr_dp_open(o->pin_root, o->iface, &m);
+	if ((!err || err == -XR_EOTHERBUILD) && o->replace &&
+	    xr_pins_live(o->pin_root, o->iface)) {
+		if (!err)
+			xr_dp_close(&m);
+		rc = takeover(o, p, ifindex, mode, &other);
+		goto out;
+	}
+	if (err == -XR_EOTHERBUILD) {
+		xr_pin_compat_report(o->pin_root, o->iface);
+		goto out;
+	}
 	if (!err) {
 		err = xr_dp_check_live(&m, o->iface);
 		xr_dp_close(&m);
@@ -213,6 +269,8 @@ int xr_cmd_reload(struct xr_opts *o)
 			fprintf(stderr, "error: %s: xdp-reflector is not loaded here; "
 					"use `xdp-reflector load` first\n",
 				o->iface);
+		else if (err == -XR_EOTHERBUILD)
+			xr_pin_compat_report(o->pin_root, o->iface);
 		else
 			fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
 				o->iface, o->pin_root, strerror(-err));

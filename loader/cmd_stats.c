@@ -29,6 +29,7 @@
 
 #include "cli.h"
 #include "datapath.h"
+#include "pin_compat.h"
 #include "iface.h"
 #include "json.h"
 #include "stats.h"
@@ -243,6 +244,8 @@ static void report_read_error(const struct xr_opts *o, const char *iface,
 			"error: %s: xdp-reflector is not loaded (no pins under "
 			"%s/%s)\n",
 			iface, o->pin_root, iface);
+	else if (err == -XR_EOTHERBUILD)
+		xr_pin_compat_report(o->pin_root, iface);
 	else
 		fprintf(stderr, "error: %s: cannot read the counters: %s\n",
 			iface, strerror(-err));

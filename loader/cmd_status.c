@@ -16,6 +16,7 @@
 #include "datapath.h"
 #include "iface.h"
 #include "json.h"
+#include "pin_compat.h"
 
 struct iface_status {
 	char iface[IF_NAMESIZE];
@@ -188,6 +189,8 @@ int xr_cmd_status(struct xr_opts *o)
 			if (err == -ENOENT)
 				fprintf(stderr, "error: %s: xdp-reflector is not loaded here\n",
 					o->iface);
+			else if (err == -XR_EOTHERBUILD)
+				xr_pin_compat_report(o->pin_root, o->iface);
 			else
 				fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
 					o->iface, o->pin_root, strerror(-err));
@@ -218,7 +221,10 @@ int xr_cmd_status(struct xr_opts *o)
 			err = read_status(o, de->d_name, &st);
 			if (err) {
 				/* Ours, but unreadable: say so. */
-				if (err != -ENOENT) {
+				if (err == -XR_EOTHERBUILD) {
+					xr_pin_compat_report(o->pin_root, de->d_name);
+					failed = 1;
+				} else if (err != -ENOENT) {
 					fprintf(stderr, "error: %s: cannot read the pins under %s: %s\n",
 						de->d_name, o->pin_root, strerror(-err));
 					failed = 1;

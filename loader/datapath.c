@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath_priv.h"
+#include "pin_compat.h"
 
 #define XR_BPFFS "/sys/fs/bpf"
 
@@ -55,6 +56,11 @@ static const struct {
 	{ XR_PIN_EGRESS_LINK, offsetof(struct xr_maps, egress_link), true },
 };
 #define NPINS (sizeof(pins) / sizeof(pins[0]))
+
+const char *xr_dp_map_pin(size_t i)
+{
+	return i < NPINS && !pins[i].link ? pins[i].name : NULL;
+}
 
 static int *fd_slot(struct xr_maps *m, size_t off)
 {
@@ -134,6 +140,10 @@ int xr_dp_open(const char *root, const char *iface, struct xr_maps *m)
 		return err;
 	if (access(dir, F_OK))
 		return -ENOENT;
+	/* Another build's maps would be read with this build's sizes. */
+	err = xr_pin_compat(dir, NULL, 0);
+	if (err)
+		return err;
 	for (i = 0; i < NPINS; i++) {
 		xr_dp_pin_path(dir, pins[i].name, path, sizeof(path));
 		*fd_slot(m, pins[i].off) = bpf_obj_get(path);
@@ -311,6 +321,17 @@ int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out)
 
 /* ---- the audit record (loader/audit.c) --------------------------------- */
 
+static bool audit_map_differs(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	       info.value_size != sizeof(struct xr_audit_rec) ||
+	       info.key_size != sizeof(__u32) ||
+	       info.max_entries != XR_AUDIT_KEYS;
+}
+
 int xr_dp_audit_open(const char *root, const char *iface, bool create)
 {
 	char dir[256], path[320];
@@ -324,6 +345,10 @@ int xr_dp_audit_open(const char *root, const char *iface, bool create)
 		return -ENOENT;
 	xr_dp_pin_path(dir, XR_PIN_AUDIT, path, sizeof(path));
 	fd = bpf_obj_get(path);
+	if (fd >= 0 && audit_map_differs(fd)) {
+		close(fd); /* another build's: its records have another size */
+		return -XR_EOTHERBUILD;
+	}
 	if (fd >= 0 || errno != ENOENT || !create)
 		return fd >= 0 ? fd : -errno;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XR_PIN_AUDIT, sizeof(__u32),

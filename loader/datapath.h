@@ -54,7 +54,8 @@ int xr_dp_prog_hold(__u32 id);
 /* Attach program FD to IFINDEX again in MODE (a --confirm rollback). */
 int xr_dp_reattach(int ifindex, int fd, int mode);
 
-/* Open the pins of IFACE: -ENOENT when xdp-reflector is not loaded there. */
+/* Open the pins of IFACE: -ENOENT when xdp-reflector is not loaded there,
+ * -XR_EOTHERBUILD (pin_compat.h) when another build made them. */
 int xr_dp_open(const char *root, const char *iface, struct xr_maps *m);
 void xr_dp_close(struct xr_maps *m);
 /* How the egress recorder of opened pins is attached: "tcx" or "clsact". */

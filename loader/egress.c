@@ -89,6 +89,17 @@ int xr_egress_attach(int ifindex, int prog_fd, const char *dir,
 		     struct xr_egress *eg)
 {
 	const char *want = getenv("XDP_REFLECTOR_EGRESS");
+
+	return xr_egress_attach_as(ifindex, prog_fd, dir,
+				   want && !strcmp(want, "clsact") ?
+					   XR_EGRESS_CLSACT :
+					   XR_EGRESS_TCX,
+				   eg);
+}
+
+int xr_egress_attach_as(int ifindex, int prog_fd, const char *dir, int hook,
+			struct xr_egress *eg)
+{
 	char path[320];
 	int fd, err;
 
@@ -97,7 +108,7 @@ int xr_egress_attach(int ifindex, int prog_fd, const char *dir,
 	err = link_pin_path(dir, path, sizeof(path));
 	if (err)
 		return err;
-	if (!want || strcmp(want, "clsact")) {
+	if (hook == XR_EGRESS_TCX) {
 		fd = tcx_attach(ifindex, prog_fd);
 		if (fd >= 0) {
 			if (bpf_obj_pin(fd, path)) {
@@ -156,4 +167,27 @@ int xr_egress_detach(const char *dir, int ifindex, int qdisc_created)
 	if (ifindex)
 		clsact_detach(ifindex, qdisc_created);
 	return 0;
+}
+
+int xr_egress_clsact_prog(int ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XR_TC_HANDLE,
+		    .priority = XR_TC_PRIORITY);
+	int err = bpf_tc_query(&hook, &opts);
+
+	*prog_id = err ? 0 : opts.prog_id;
+	return err;
+}
+
+int xr_egress_clsact_restore(int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XR_TC_HANDLE,
+		    .priority = XR_TC_PRIORITY, .prog_fd = prog_fd,
+		    .flags = BPF_TC_F_REPLACE);
+
+	return bpf_tc_attach(&hook, &opts);
 }

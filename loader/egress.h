@@ -9,6 +9,8 @@
 #ifndef XR_EGRESS_H
 #define XR_EGRESS_H
 
+#include <linux/types.h>
+
 enum xr_egress_hook {
 	XR_EGRESS_NONE,
 	XR_EGRESS_TCX,
@@ -28,6 +30,17 @@ struct xr_egress {
  */
 int xr_egress_attach(int ifindex, int prog_fd, const char *dir,
 		     struct xr_egress *eg);
+/* The same with the hook chosen: XR_EGRESS_TCX (clsact where the kernel
+ * has no tcx) or XR_EGRESS_CLSACT. A takeover keeps the old program's. */
+int xr_egress_attach_as(int ifindex, int prog_fd, const char *dir, int hook,
+			struct xr_egress *eg);
+/*
+ * A takeover over clsact replaces our filter (same handle and priority) in
+ * one step: the program id of the one there now (0: none), and putting it
+ * back (by an fd that holds it) when the takeover fails.
+ */
+int xr_egress_clsact_prog(int ifindex, __u32 *prog_id);
+int xr_egress_clsact_restore(int ifindex, int prog_fd);
 /* Take back a successful xr_egress_attach (a later step of load failed). */
 void xr_egress_undo(int ifindex, const char *dir, struct xr_egress *eg);
 /* Drop the attach's fd once the pin holds the link. */

@@ -82,25 +82,18 @@ static void attach_error(const char *iface, int mode, int err)
 			iface, strerror(-err));
 }
 
-int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
-	       const struct xr_policy *policy, const struct xr_xdp_info *other,
-	       int verbose)
+int xr_dp_new_object(int ifindex, int mode, const struct xr_policy *policy,
+		     int verbose, struct xdp_reflector_bpf **out,
+		     struct xr_maps *mp)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = xdp_flags(mode));
-	struct xr_egress eg = { .link_fd = -1 };
 	struct xdp_reflector_bpf *skel;
-	char dir[256], path[320];
 	struct xr_maps m;
 	struct xr_config cfg = {};
 	struct xr_meta meta = {};
-	int err, prog_fd, link_fd = -1, other_fd = -1;
 	__u32 zero = 0;
+	int err;
 
 	libbpf_set_print(verbose ? libbpf_verbose : libbpf_quiet);
-	err = xr_dp_pin_dir(root, iface, dir, sizeof(dir));
-	if (err)
-		return err;
-
 	skel = xdp_reflector_bpf__open();
 	/* The profile sizes the rate limits' LRU table (defaults: rate_sources). */
 	if (skel && (bpf_map__set_max_entries(skel->maps.xr_rate_src,
@@ -157,6 +150,31 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 			strerror(-err));
 		goto out_skel;
 	}
+	*out = skel;
+	*mp = m;
+	return 0;
+out_skel:
+	xdp_reflector_bpf__destroy(skel);
+	return err;
+}
+
+int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
+	       const struct xr_policy *policy, const struct xr_xdp_info *other,
+	       int verbose)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = xdp_flags(mode));
+	struct xr_egress eg = { .link_fd = -1 };
+	struct xdp_reflector_bpf *skel;
+	char dir[256], path[320];
+	struct xr_maps m;
+	struct xr_meta meta = {};
+	int err, prog_fd, link_fd = -1, other_fd = -1;
+
+	err = xr_dp_pin_dir(root, iface, dir, sizeof(dir));
+	if (!err)
+		err = xr_dp_new_object(ifindex, mode, policy, verbose, &skel, &m);
+	if (err)
+		return err;
 	err = xr_dp_pin_maps(&m, dir);
 	if (err)
 		goto out_skel;
