@@ -41,19 +41,40 @@ if [ -n "${XR_STRESS:-}" ] && [ "$XR_STRESS" != 0 ]; then
 	done
 	echo "XR_STRESS: ${#hogs[@]} busy loops (PIDs ${hogs[*]})"
 fi
-run_start=$SECONDS
-for s in "${suites[@]}"; do
+# XR_JOBS suites run at once (default 2: the suites wait for states, never
+# for time, so they hold under `make test-stress` and beside each other).
+# Suites that touch what the whole host shares (the installed package,
+# systemd, the default pin root, the README's commands) run alone.
+jobs=${XR_JOBS:-2}
+alone='e2e/(deb|systemd|netns|demo|upgrade)\.sh'
+logdir=$(mktemp -d)
+# An interrupted run ends the suites it started (by PID; each cleans up
+# after itself on TERM) before it removes their logs.
+stop_suites() {
+	local p
+	for p in "${running[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	for p in "${running[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap 'stop_suites; rm -rf "$logdir" "$log"; stop_hogs' EXIT
+declare -A started=() name_of=()
+n=0
+
+# Prints suite I's log and adds its counts to the totals.
+report() {
+	local i=$1 s=${name_of[$1]} rc p f k r
+	local l="$logdir/$i.log"
+	rc=$(cat "$logdir/$i.rc" 2>/dev/null || echo 1)
 	echo "=== $s"
-	start=$SECONDS
-	$s >"$log" 2>&1
-	rc=$?
-	cat "$log"
+	cat "$l"
 	# cmocka: "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" / "[  SKIPPED ]"
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
-	k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$l" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$l" | awk '{s+=$1} END {print s+0}')
+	k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$l" | awk '{s+=$1} END {print s+0}')
 	# shell suites: "RESULT: N passed, N failed, N skipped"
-	if r=$(grep -E '^RESULT: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) && [ -n "$r" ]; then
+	if r=$(grep -E '^RESULT: [0-9]+ passed, [0-9]+ failed' "$l" | tail -n 1) && [ -n "$r" ]; then
 		p=$((p + $(echo "$r" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
 		f=$((f + $(echo "$r" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
 		k=$((k + $(echo "$r" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p' | awk '{s+=$1} END {print s+0}')))
@@ -64,9 +85,47 @@ for s in "${suites[@]}"; do
 		f=1
 		broken=$((broken + 1))
 	fi
-	echo "=== $s: $p passed, $f failed, $k skipped ($((SECONDS - start))s)"
+	echo "=== $s: $p passed, $f failed, $k skipped ($(($(cat "$logdir/$i.end") - started[$i]))s)"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
+}
+
+running=()
+# Waits for one running suite to end and reports it.
+reap_one() {
+	local done_pid i keep=() pid
+	wait -n -p done_pid "${running[@]}"
+	for pid in "${running[@]}"; do
+		[ "$pid" = "$done_pid" ] || keep+=("$pid")
+	done
+	running=("${keep[@]}")
+	report "${idx_of[$done_pid]}"
+}
+declare -A idx_of=()
+
+run_start=$SECONDS
+for s in "${suites[@]}"; do
+	n=$((n + 1))
+	name_of[$n]=$s
+	if [[ $s =~ $alone ]]; then
+		while [ ${#running[@]} -gt 0 ]; do reap_one; done
+		started[$n]=$SECONDS
+		$s >"$logdir/$n.log" 2>&1
+		echo $? >"$logdir/$n.rc"
+		echo $SECONDS >"$logdir/$n.end"
+		report $n
+		continue
+	fi
+	while [ ${#running[@]} -ge "$jobs" ]; do reap_one; done
+	started[$n]=$SECONDS
+	(
+		$s >"$logdir/$n.log" 2>&1
+		echo $? >"$logdir/$n.rc"
+		echo $SECONDS >"$logdir/$n.end"
+	) &
+	running+=($!)
+	idx_of[$!]=$n
 done
+while [ ${#running[@]} -gt 0 ]; do reap_one; done
 
 echo
 if [ "${CI:-}" = "true" ] && [ "$skip" -gt 0 ]; then
