@@ -68,6 +68,9 @@ int xr_exit_code(int err);
 
 int xr_cmd_check(struct xr_opts *o);
 int xr_cmd_export(struct xr_opts *o);
+/* The profile compiled as `check` does, its error reported (cmd_check.c). */
+struct xr_policy;
+int xr_check_build(const struct xr_opts *o, struct xr_policy **p);
 int xr_cmd_profiles(struct xr_opts *o);
 int xr_cmd_load(struct xr_opts *o);
 int xr_cmd_reload(struct xr_opts *o);

@@ -223,6 +223,19 @@ static void check_table(const struct xr_policy *p)
 	printf("digest %016llx\n", (unsigned long long)xr_policy_digest(p));
 }
 
+/*
+ * O's profile compiled with O's toggles, its error reported once as `check`
+ * reports it (export uses it too, so both say the same). Returns the exit code.
+ */
+int xr_check_build(const struct xr_opts *o, struct xr_policy **p)
+{
+	int err = xr_policy_build(o->profile, &o->toggles, p);
+
+	if (err && err != -EINVAL && err != -ENOMEM && !*xr_last_error())
+		fprintf(stderr, "%s: error: %s\n", o->profile, strerror(-err));
+	return err ? xr_exit_code(err) : XR_EXIT_OK;
+}
+
 int xr_cmd_check(struct xr_opts *o)
 {
 	struct xr_policy *p;
@@ -234,13 +247,9 @@ int xr_cmd_check(struct xr_opts *o)
 			"check PROFILE (a built-in name or a .yaml path)\n");
 		return XR_EXIT_USAGE;
 	}
-	err = xr_policy_build(o->profile, &o->toggles, &p);
-	if (err) {
-		if (err != -EINVAL && err != -ENOMEM && !*xr_last_error())
-			fprintf(stderr, "%s: error: %s\n", o->profile,
-				strerror(-err));
-		return xr_exit_code(err);
-	}
+	err = xr_check_build(o, &p);
+	if (err)
+		return err;
 	if (o->json)
 		check_json(p);
 	else

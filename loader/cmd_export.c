@@ -50,14 +50,9 @@ int xr_cmd_export(struct xr_opts *o)
 			o->format, xr_export_format_list());
 		return XR_EXIT_USAGE;
 	}
-	/* The same call and the same messages as `check`. */
-	err = xr_policy_build(o->profile, &o->toggles, &p);
-	if (err) {
-		if (err != -EINVAL && err != -ENOMEM && !*xr_last_error())
-			fprintf(stderr, "%s: error: %s\n", o->profile,
-				strerror(-err));
-		return xr_exit_code(err);
-	}
+	err = xr_check_build(o, &p);
+	if (err)
+		return err;
 	if (o->output && strcmp(o->output, "-")) {
 		struct export_fill e = { p, format };
 
