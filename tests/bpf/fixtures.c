@@ -2345,16 +2345,32 @@ static int load_policy(void)
 	return load_flows();
 }
 
+/* The verifier's statistics of each program (log level 4: no trace). */
+static char verifier_log[2][4096];
+
 static int setup_program(void **state)
 {
+	int err;
+
 	(void)state;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
 		return -1;
-	skel = xdp_reflector_bpf__open_and_load();
+	skel = xdp_reflector_bpf__open();
 	if (!skel) {
+		fprintf(stderr, "opening xdp_reflector: %s\n", strerror(errno));
+		return -1;
+	}
+	bpf_program__set_log_buf(skel->progs.xdp_reflector, verifier_log[0],
+				 sizeof(verifier_log[0]));
+	bpf_program__set_log_level(skel->progs.xdp_reflector, 4);
+	bpf_program__set_log_buf(skel->progs.xr_egress, verifier_log[1],
+				 sizeof(verifier_log[1]));
+	bpf_program__set_log_level(skel->progs.xr_egress, 4);
+	err = xdp_reflector_bpf__load(skel);
+	if (err) {
 		fprintf(stderr, "loading xdp_reflector: %s (root needed)\n",
-			strerror(errno));
+			strerror(-err));
 		return -1;
 	}
 	prog_fd = bpf_program__fd(skel->progs.xdp_reflector);
@@ -3069,6 +3085,38 @@ static void hash_list_edges(void **state)
 	sweep_list(HASH_RULE, 8891, hash_list);
 }
 
+/*
+ * The verifier walks every path of the program up to a limit of 1M
+ * instructions; a program far below it loads in a tenth of a second and
+ * survives the next kernel's verifier and the next feature. 30% of the
+ * limit is the budget: an unrolled loop inlined at one call site too many
+ * (645k before xr_source_allowed() became a global function) fails here,
+ * not on an operator's kernel.
+ */
+#define VERIFIER_BUDGET 300000
+
+static void verifier_within_budget(void **state)
+{
+	const char *names[2] = { "xdp_reflector", "xr_egress" };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		const char *p = strstr(verifier_log[i], "processed ");
+		long n;
+
+		if (!p)
+			fail_msg("%s: no statistics in the verifier's log: %s",
+				 names[i], verifier_log[i]);
+		n = strtol(p + strlen("processed "), NULL, 10);
+		print_message("%s: the verifier processed %ld instructions\n",
+			      names[i], n);
+		if (n <= 0 || n > VERIFIER_BUDGET)
+			fail_msg("%s: the verifier processed %ld instructions, over the budget of %d (the limit is 1000000)",
+				 names[i], n, VERIFIER_BUDGET);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct CMUnitTest *tests;
@@ -3083,7 +3131,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	tests = calloc(N_ROWS + N_EGRESS_ROWS + 4, sizeof(*tests));
+	tests = calloc(N_ROWS + N_EGRESS_ROWS + 5, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < N_ROWS; i++) {
@@ -3111,8 +3159,11 @@ int main(int argc, char **argv)
 		"the addresses beside them as the CIDR reference says, IPv4-mapped "
 		"sources dropped";
 	tests[N_ROWS + N_EGRESS_ROWS + 3].test_func = hash_list_edges;
+	tests[N_ROWS + N_EGRESS_ROWS + 4].name =
+		"verifier: each program within 30% of the 1M instruction limit";
+	tests[N_ROWS + N_EGRESS_ROWS + 4].test_func = verifier_within_budget;
 	ret = _cmocka_run_group_tests("fixtures", tests,
-				      N_ROWS + N_EGRESS_ROWS + 4, setup_program,
+				      N_ROWS + N_EGRESS_ROWS + 5, setup_program,
 				      teardown_program);
 	free(tests);
 	return ret;
