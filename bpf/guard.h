@@ -16,6 +16,10 @@
 #define XR_GUARD_H
 
 #include <linux/types.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 
 #ifndef __always_inline
@@ -50,6 +54,51 @@ static __always_inline int xr_webrtc_ok(const __u8 *p, __u32 plen,
 	}
 	/* 16-79: ZRTP, DTLS, ChannelData; 128-191: RTP and RTCP. */
 	return (__u8)(b - 16) < 64 || (b & 0xc0) == 0x80;
+}
+
+/*
+ * The guard on the straight path (bpf/parse.h, xr_parse_common()): L3 is
+ * the IPv4 header without options or the IPv6 header (FAMILY 4 or 6) of a
+ * UDP packet that parser accepted: the whole IP packet inside DATA_END,
+ * not a fragment, the UDP header inside it with a length of 8 or more.
+ * What the parser proved is not proved again, and the UDP header is found
+ * from L3 by a constant. Returns 1 (pass) or 0 (drop) as xr_webrtc_ok()
+ * would, or -1, and the caller takes the long way, when an IPv6 extension
+ * header comes first or the IP packet holds fewer than 8 bytes behind the
+ * UDP header: then the IP length may cut the payload short, and here it
+ * never does, so only the UDP length is compared.
+ */
+static __always_inline int xr_guard_common(const void *l3, __u8 family,
+					    const void *data_end)
+{
+	const struct udphdr *uh;
+	const __u8 *p;
+	__u32 iplen, plen;
+
+	if (family == 4) {
+		uh = l3 + sizeof(struct iphdr);
+		iplen = bpf_ntohs(((const struct iphdr *)l3)->tot_len);
+	} else {
+		const struct ipv6hdr *ip6h = l3;
+
+		if (ip6h->nexthdr != IPPROTO_UDP)
+			return -1;
+		uh = (const void *)(ip6h + 1);
+		/* As if it had an IPv4 header: compared once below. */
+		iplen = bpf_ntohs(ip6h->payload_len) + sizeof(struct iphdr);
+	}
+	p = (const __u8 *)(uh + 1);
+	if (iplen < sizeof(struct iphdr) + sizeof(*uh) + 8 ||
+	    (const void *)(p + 8) > data_end)
+		return -1;
+	plen = bpf_ntohs(uh->len) - sizeof(*uh);
+	/* An empty datagram is none of the five. */
+	if (!plen)
+		return 0;
+	if (p[0] < 4)
+		return plen >= XR_STUN_HEADER &&
+		       *(const __u32 *)(p + 4) == bpf_htonl(XR_STUN_COOKIE);
+	return (__u8)(p[0] - 16) < 64 || (p[0] & 0xc0) == 0x80;
 }
 
 #endif /* XR_GUARD_H */

@@ -457,6 +457,37 @@ whole:
 }
 
 /*
+ * The straight path's port that has the guard and nothing else (KEY: its
+ * xr_port_key() with active_gen; *STAT_KEY its counters' key), for a UDP
+ * packet whose IP header xr_parse_common() accepted at L3. Decided from
+ * the bytes that parser proved (xr_guard_common()): a call and a second
+ * parse, as in xr_limited(), cost a guarded datagram twice the plain
+ * one's instructions. Returns the verdict, or -1 where xr_guard_common()
+ * declines; a drop with monitor mode or a capture on goes to xr_verdict()
+ * (its drop end).
+ */
+static __always_inline long xr_guarded(struct xdp_md *ctx, const void *l3,
+				       __u8 family, __u64 key, __u32 *stat_key)
+{
+	__u64 len;
+	int ok;
+
+	ok = xr_guard_common(l3, family, (void *)(long)ctx->data_end);
+	if (ok < 0)
+		return -1;
+	len = (void *)(long)ctx->data_end - (void *)(long)ctx->data;
+	if (ok) {
+		xr_count(bpf_map_lookup_elem(&xr_port_stats, stat_key), 1, len);
+		return XDP_PASS;
+	}
+	if (xr_drop_end_on(key >> 17))
+		return xr_verdict(ctx);
+	xr_count_limit(bpf_map_lookup_elem(&xr_limit_stats, stat_key),
+		       XR_CLASS_GUARD, len);
+	return XDP_DROP;
+}
+
+/*
  * The straight path: an unfragmented TCP/UDP packet of the common shape
  * (xr_parse_common), whole in the first buffer, to an open port, to a
  * source-restricted one (a search of its source ranges), or to a closed one from whose
@@ -498,8 +529,16 @@ int xdp_reflector(struct xdp_md *ctx)
 	flags = port->flags & (XR_PORT_SOURCES | XR_PORT_GUARD | XR_PORT_RATE);
 	if (pass && flags) {
 		if (flags & (XR_PORT_GUARD | XR_PORT_RATE)) {
-			long v = xr_limited(ctx, c.l3, key, port);
+			long v;
 
+			/* The guard alone: decided here (xr_guarded). */
+			if (flags == XR_PORT_GUARD) {
+				v = xr_guarded(ctx, c.l3, c.family, key,
+					       &stat_key);
+				if (v >= 0)
+					return v;
+			}
+			v = xr_limited(ctx, c.l3, key, port);
 			if (v >= 0)
 				return v;
 			return xr_verdict(ctx);

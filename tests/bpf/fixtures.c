@@ -931,6 +931,50 @@ static void udp_empty(struct frame *f)
 	cut(f, f->l4 + sizeof(*uh));
 }
 
+/*
+ * The UDP length shorter than the datagram the IP length carries: what is
+ * behind it is not the datagram's (the kernel trims it away), so the
+ * guard judges the UDP length's payload.
+ */
+static void udp_len(struct frame *f, size_t payload)
+{
+	struct udphdr *uh = (struct udphdr *)(f->b + f->l4);
+
+	uh->len = htons(sizeof(*uh) + payload);
+}
+
+static void udp_len_0(struct frame *f)
+{
+	udp_len(f, 0);
+}
+
+static void udp_len_1(struct frame *f)
+{
+	udp_len(f, 1);
+}
+
+static void udp_len_19(struct frame *f)
+{
+	udp_len(f, 19);
+}
+
+static void udp_len_20(struct frame *f)
+{
+	udp_len(f, 20);
+}
+
+/*
+ * The IP packet ends 1 byte into the payload, the UDP length says 20 and
+ * the frame holds the rest of a STUN header (its cookie) behind the IP
+ * end: bytes outside the IP packet vouch for nothing.
+ */
+static void stun_past_ip_end(struct frame *f)
+{
+	udp_len(f, 20);
+	ip4(f)->tot_len = htons(sizeof(struct iphdr) + sizeof(struct udphdr) + 1);
+	ip4_fix_csum(f);
+}
+
 static void tcp_in_padding(struct frame *f)
 {
 	/* The IP packet is its 20-byte header; the TCP header is padding. */
@@ -1944,6 +1988,41 @@ static const struct row rows[] = {
 	{ .name = "guard: a 1-byte RTP-range datagram passes (no length rule but STUN's)",
 	  .pkt = { UDP4(46050), .data = { 0x80 }, .data_len = 1, .payload = 1 },
 	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	/*
+	 * The straight path (xr_guard_common) decides from the UDP length
+	 * when the IP packet holds 8 bytes behind the UDP header, and
+	 * declines (the long way, xr_limited) when it does not.
+	 */
+	{ .name = "guard: UDP length 8 (empty) with RTP bytes behind it is dropped",
+	  .pkt = { UDP4(46050), .data = { 0x80 }, .data_len = 1, .mangle = udp_len_0 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: UDP length 9 (1 RTP byte) in a longer IP packet passes",
+	  .pkt = { UDP4(46050), .data = { 0x80 }, .data_len = 1, .mangle = udp_len_1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: UDP length of 19 bytes of STUN (cookie behind it) is dropped",
+	  .pkt = { UDP4(46050), .data = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8, .mangle = udp_len_19 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: UDP length of 20 bytes of STUN in a longer IP packet passes",
+	  .pkt = { UDP4(46050), .data = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8, .mangle = udp_len_20 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: v6 UDP length 8 (empty) with RTP bytes behind it is dropped",
+	  .pkt = { UDP6(46050), .data = { 0x80 }, .data_len = 1, .mangle = udp_len_0 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: v6 UDP length of 19 bytes of STUN is dropped",
+	  .pkt = { UDP6(46050), .data = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8, .mangle = udp_len_19 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: a STUN cookie behind the IP end (the long way) is dropped",
+	  .pkt = { UDP4(46050), .data = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8, .payload = 8, .mangle = stun_past_ip_end },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: 7 bytes of RTP (under the straight path's 8) pass the long way",
+	  .pkt = { UDP4(46050), .data = { 0x80 }, .data_len = 1, .payload = 7 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: 7 bytes starting 0xff (the long way) are dropped",
+	  .pkt = { UDP4(46050), .data = { 0xff }, .data_len = 1, .payload = 7 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: v6 1-byte datagram 0xff (the long way) is dropped",
+	  .pkt = { UDP6(46050), .data = { 0xff }, .data_len = 1, .payload = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
 	{ .name = "guard: v6 RTP passes",
 	  .pkt = { UDP6(46050), .data = { 0x80, 0x6f }, .data_len = 2 },
 	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
@@ -1967,6 +2046,18 @@ static const struct row rows[] = {
 	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
 	{ .name = "guard: behind IPv6 extension headers, byte 0x50 is dropped",
 	  .pkt = { UDP6(46050), EXTS(EXT_HOP, EXT_DST), .data = { 0x50 }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: behind IPv6 extension headers, RTP passes",
+	  .pkt = { UDP6(46050), EXTS(EXT_HOP, EXT_DST), .data = { 0x80 }, .data_len = 1 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: behind one 802.1Q tag, v4 byte 0xff is dropped",
+	  .pkt = { .vlans = 1, UDP4(46050), .data = { 0xff }, .data_len = 1 },
+	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
+	{ .name = "guard: behind 802.1ad+802.1Q, v6 STUN with the cookie passes",
+	  .pkt = { .vlans = 2, UDP6(46050), .data = { 0x00, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xa4, 0x42 }, .data_len = 8 },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 46050) },
+	{ .name = "guard: a first IPv6 fragment starting with 0xff is dropped",
+	  .pkt = { UDP6(46050), EXTS(EXT_FRAG), .frag6 = 1, .data = { 0xff }, .data_len = 1 },
 	  .verdict = XDP_DROP, .counter = GUARDED(UDP, 46050) },
 	{ .name = "guard: a first IPv4 fragment starting with 0xff is dropped",
 	  .pkt = { UDP4(46050), .frag_off = IP_MF_, .data = { 0xff }, .data_len = 1 },
