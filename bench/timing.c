@@ -439,6 +439,10 @@ static int load_reflector(struct bench_program *g)
 		if (r->nsources && add_sources(&src, i, r->nsources))
 			return -EINVAL;
 	}
+	/* As the loader does (xr_dp_new_object): the rate table's sets and seed. */
+	skel->bss->xr_tables.rate_set_mask =
+		bpf_map__max_entries(skel->maps.xr_rate_src) - 1;
+	skel->bss->xr_tables.rate_seed = 0x5eed5eed5eed5eedULL;
 	xr_sources_store(&skel->bss->xr_tables, 0, &src);
 	xr_sources_free(&src);
 	cp = &skel->data_xr_config->xr_config.gen[0];

@@ -551,6 +551,7 @@ HELPERS = {
     "trie_lookup_elem": trie_lookup,
     "__htab_map_lookup_elem": lambda m, r: 0,
     "bpf_ktime_get_ns": lambda m, r: 10**12,
+    "bpf_ktime_get_coarse_ns": lambda m, r: 10**12,
     "htab_lru_map_update_elem": lambda m, r: 0,
     "bpf_xdp_get_buff_len": lambda m, r: m.pkt_len,
 }

@@ -99,15 +99,19 @@ struct {
 } xr_rate_rules SEC(".maps");
 
 /*
- * One token bucket per (entry, source) of rate-limited entries (bpf/rate.h).
- * LRU: a full table forgets the source seen least recently. The loader sets
- * max_entries from the profile (defaults: rate_sources) before loading.
+ * One token bucket per (entry, source) of rate-limited entries (bpf/rate.h):
+ * sets of XR_RATE_WAYS slots (struct xr_rate_set), an array so that the
+ * lookup is inlined (an LRU hash cost a call, a hash of the key and a
+ * bucket walk: about 20 ns here). The loader sets max_entries from the
+ * profile (defaults: rate_sources, xr_rate_sets()) before loading; stats
+ * reads it through mmap.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, XR_RATE_SOURCES_DEFAULT);
-	__type(key, struct xr_rate_key);
-	__type(value, struct xr_rate_state);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XR_RATE_SOURCES_DEFAULT / XR_RATE_WAYS);
+	__type(key, __u32);
+	__type(value, struct xr_rate_set);
 } xr_rate_src SEC(".maps");
 
 /* Guard and rate drops per (protocol, port), per CPU (struct xr_limit_counters). */

@@ -6,13 +6,29 @@
  * on the packet path. TCP entries count connection attempts (SYN without
  * ACK), UDP entries datagrams; the caller decides what counts.
  *
- * xr_rate_src is an LRU hash sized by the profile (defaults:
- * rate_sources). When it is full the least recently seen source is
- * forgotten; a forgotten source comes back with a full bucket, so eviction
- * can only let a source pass more, never drop one that is active and
- * within its limit. The read-modify-write of a bucket is not atomic: two
- * CPUs racing on one source may each pass a packet the other would have
- * counted (RSS usually keeps a source on one CPU).
+ * The buckets live in xr_rate_src, a set-associative table sized by the
+ * profile (defaults: rate_sources; struct xr_rate_set): a hash of the key
+ * under the load's seed picks a set of XR_RATE_WAYS slots, compared in
+ * place. When a set is full, a new source takes the slot whose tat is
+ * oldest: a source idle for a while (its bucket full again, so forgetting
+ * it changes nothing) before any active one. A forgotten source comes back
+ * with a full bucket, so eviction can only let a source pass more, never
+ * drop one that is active and within its limit. The hash is a multiply-
+ * xorshift of the seeded key, no keyed PRF: it keeps sources that do not
+ * know the seed from aiming at one set, no more.
+ *
+ * The clock is bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC as of the last
+ * tick (1/HZ: 4 ms at HZ=250): bpf_ktime_get_ns() reads kvm-clock in a VM,
+ * 30-60 ns here. GCRA keeps the long-run rate exact with a coarse clock (a
+ * limited source's tat advances by one interval per packet passed, from
+ * where it was, whatever the clock said); what the tick changes is when:
+ * a limited source's tokens of one tick are released at the tick, so in
+ * any window a source passes at most burst + rate x (window + one tick).
+ *
+ * Reads and writes of a slot are not atomic: two CPUs racing on one source
+ * may each pass a packet the other would have counted, and two new
+ * sources racing for one slot may leave it to either (RSS usually keeps a
+ * source on one CPU). Any of it only ever passes more.
  */
 #ifndef XR_RATE_H
 #define XR_RATE_H
@@ -22,48 +38,99 @@
 
 #include "maps.h"
 
+#define XR_RATE_MUL 0x9e3779b97f4a7c15ULL /* 2^64 / golden ratio, odd */
+
 /*
- * Does a packet from the source of the IP header at L3 fit under RULE's
- * limit of generation GEN? (The caller's parser proved the header; the
- * verifier is shown again against DATA_END.)
+ * Does a packet from the source whose key is (W0: bucket | family << 32,
+ * W1: the address word) fit under a limit of INTERVAL_NS per packet with
+ * BURST_NS of slack? Takes its token when it does.
+ */
+static __always_inline int xr_rate_take(__u64 w0, __u64 w1, __u64 interval_ns,
+					__u64 burst_ns)
+{
+	struct xr_rate_slot *sl, *old;
+	struct xr_rate_set *set;
+	__u64 h, now, tat;
+	__u32 idx;
+
+	h = (w1 ^ xr_tables.rate_seed) * XR_RATE_MUL;
+	h = ((h >> 29) ^ h ^ w0) * XR_RATE_MUL;
+	idx = (__u32)(h >> 32) & xr_tables.rate_set_mask;
+	set = bpf_map_lookup_elem(&xr_rate_src, &idx);
+	if (!set)
+		return 1;
+	now = bpf_ktime_get_coarse_ns();
+
+#define XR_RATE_WAY(i)                                                       \
+	sl = &set->slot[i];                                                  \
+	if (*(__u64 *)&sl->key == w0 && *((__u64 *)&sl->key + 1) == w1)     \
+		goto found;
+	XR_RATE_WAY(0)
+	XR_RATE_WAY(1)
+	XR_RATE_WAY(2)
+	XR_RATE_WAY(3)
+#undef XR_RATE_WAY
+	_Static_assert(XR_RATE_WAYS == 4, "xr_rate_take() unrolls 4 ways");
+
+	/* New here: the slot whose bucket is fullest (oldest tat) is taken. */
+	old = &set->slot[0];
+	if (set->slot[1].st.tat_ns < old->st.tat_ns)
+		old = &set->slot[1];
+	if (set->slot[2].st.tat_ns < old->st.tat_ns)
+		old = &set->slot[2];
+	if (set->slot[3].st.tat_ns < old->st.tat_ns)
+		old = &set->slot[3];
+	*(__u64 *)&old->key = w0;
+	*((__u64 *)&old->key + 1) = w1;
+	old->st.tat_ns = now + interval_ns;
+	old->st.dropped = 0;
+	return 1;
+
+found:
+	tat = sl->st.tat_ns > now ? sl->st.tat_ns : now;
+	if (tat - now > burst_ns) {
+		sl->st.dropped++;
+		return 0;
+	}
+	sl->st.tat_ns = tat + interval_ns;
+	return 1;
+}
+
+/*
+ * Does a packet from source word SRC (an IPv4 address, or the first 8
+ * bytes of an IPv6 one, as loaded from the packet) of FAMILY fit under
+ * RULE's limit of generation GEN? A global function of scalars: the
+ * verifier checks it once, not once per call site (three: the straight
+ * path and both copies of xr_decide()).
+ */
+__noinline int xr_rate_allow_src(__u64 src, __u64 family, __u64 gen, __u64 rule)
+{
+	__u32 k = (gen * XR_RULES_PER_GEN + rule) & (XR_GENS * XR_RULES_PER_GEN - 1);
+	const struct xr_rate_rule *r = bpf_map_lookup_elem(&xr_rate_rules, &k);
+
+	if (!r || !r->interval_ns)
+		return 1;
+	return xr_rate_take(r->bucket | (family & 0xff) << 32, src,
+			    r->interval_ns, r->burst_ns);
+}
+
+/*
+ * The same for the source of the IP header at L3 (the caller's parser
+ * proved it; the verifier is shown again against DATA_END).
  */
 static __always_inline int xr_rate_allow(__u32 gen, __u32 rule, __u8 family,
 					 const void *l3, const void *data_end)
 {
-	__u32 k = (gen * XR_RULES_PER_GEN + rule) & (XR_GENS * XR_RULES_PER_GEN - 1);
-	const struct xr_rate_rule *r = bpf_map_lookup_elem(&xr_rate_rules, &k);
-	struct xr_rate_key key = {};
-	struct xr_rate_state *st;
-	__u64 now, tat;
-
-	if (!r || !r->interval_ns)
-		return 1;
-	key.bucket = r->bucket;
-	key.family = family;
 	if (family == 4) {
 		if (l3 + sizeof(struct iphdr) > data_end)
 			return 1;
-		__builtin_memcpy(key.addr, &((const struct iphdr *)l3)->saddr, 4);
-	} else {
-		if (l3 + 16 > data_end)
-			return 1;
-		__builtin_memcpy(key.addr, &((const struct ipv6hdr *)l3)->saddr, 8);
+		return xr_rate_allow_src(((const struct iphdr *)l3)->saddr, 4,
+					 gen, rule);
 	}
-	now = bpf_ktime_get_ns();
-	st = bpf_map_lookup_elem(&xr_rate_src, &key);
-	if (!st) {
-		struct xr_rate_state fresh = { .tat_ns = now + r->interval_ns };
-
-		bpf_map_update_elem(&xr_rate_src, &key, &fresh, BPF_NOEXIST);
+	if (l3 + 16 > data_end)
 		return 1;
-	}
-	tat = st->tat_ns > now ? st->tat_ns : now;
-	if (tat - now > r->burst_ns) {
-		st->dropped++;
-		return 0;
-	}
-	st->tat_ns = tat + r->interval_ns;
-	return 1;
+	return xr_rate_allow_src(*(const __u64 *)&((const struct ipv6hdr *)l3)->saddr,
+				 6, gen, rule);
 }
 
 #endif /* XR_RATE_H */

@@ -310,10 +310,11 @@ struct xr_rate_rule {
 _Static_assert(sizeof(struct xr_rate_rule) == 24, "xr_rate_rule layout");
 
 /*
- * Key of xr_rate_src: the entry (its bucket, the same from one reload to
- * the next while the entry is) and the source: an IPv4 address, or the
- * /64 of an IPv6 one (addr[0..7]), so that a host cannot escape its
- * limit by rotating addresses inside its /64.
+ * Key of a source's bucket: the entry (its bucket, the same from one reload
+ * to the next while the entry is) and the source: an IPv4 address, or the
+ * /64 of an IPv6 one (addr[0..7]), so that a host cannot escape its limit
+ * by rotating addresses inside its /64. Read by the packet path as two
+ * u64 words; family 0 marks a slot never used.
  */
 struct xr_rate_key {
 	__u32 bucket;
@@ -324,15 +325,47 @@ struct xr_rate_key {
 _Static_assert(sizeof(struct xr_rate_key) == 16, "xr_rate_key layout");
 
 struct xr_rate_state {
-	__u64 tat_ns; /* GCRA's theoretical arrival time, bpf_ktime_get_ns() */
+	__u64 tat_ns; /* GCRA's theoretical arrival time, bpf_ktime_get_coarse_ns() */
 	__u64 dropped; /* packets this source had dropped (stats' top list) */
 };
 _Static_assert(sizeof(struct xr_rate_state) == 16, "xr_rate_state layout");
+
+/*
+ * xr_rate_src, the sources' buckets (bpf/rate.h): a set-associative table
+ * in an array map whose lookup the verifier inlines, 32 bytes per tracked
+ * source. A source's set is a hash of its key under a seed the loader
+ * draws at each load (xr_tables.rate_seed), so that no one can aim sources
+ * at one set; a set holds XR_RATE_WAYS sources, and a new source takes the
+ * slot of the one whose bucket is fullest (the oldest tat: an idle source,
+ * whose bucket is full anyway, before any active one). Forgetting a source
+ * only ever gives it a full bucket again: never a drop.
+ */
+#define XR_RATE_WAYS 4
+struct xr_rate_slot {
+	struct xr_rate_key key;
+	struct xr_rate_state st;
+};
+_Static_assert(sizeof(struct xr_rate_slot) == 32, "xr_rate_slot layout");
+
+struct xr_rate_set {
+	struct xr_rate_slot slot[XR_RATE_WAYS];
+};
+_Static_assert(sizeof(struct xr_rate_set) == 128, "xr_rate_set layout");
 
 /* Sources tracked when the profile does not say (defaults: rate_sources). */
 #define XR_RATE_SOURCES_DEFAULT 65536
 #define XR_RATE_SOURCES_MIN 1024
 #define XR_RATE_SOURCES_MAX (16 * 1024 * 1024)
+
+/* Sets of xr_rate_src for SOURCES tracked: rounded up to a power of two. */
+static inline __u32 xr_rate_sets(__u32 sources)
+{
+	__u32 sets = 1;
+
+	while (sets * XR_RATE_WAYS < sources && sets < (1U << 30))
+		sets <<= 1;
+	return sets;
+}
 
 /*
  * Flows the host opened, recorded on egress by the TC program (after any
@@ -405,6 +438,14 @@ struct xr_tables {
 	struct xr_source_hash src_hash[XR_GENS][XR_RULES_PER_GEN];
 	struct xr_src_bucket4 src_h4[XR_GENS][1 << XR_SRC_HASH_BITS4];
 	struct xr_src_bucket6 src_h6[XR_GENS][1 << XR_SRC_HASH_BITS6];
+	/*
+	 * xr_rate_src's hash seed and its sets - 1, set by the loader when it
+	 * loads the object (and so never by a reload): 0 puts every source
+	 * in set 0, which only tracks fewer of them.
+	 */
+	__u64 rate_seed;
+	__u32 rate_set_mask;
+	__u32 rate_pad;
 };
 _Static_assert(sizeof(struct xr_port_slot) == 8, "xr_port_slot layout");
 _Static_assert(sizeof(struct xr_tables) ==
@@ -413,7 +454,8 @@ _Static_assert(sizeof(struct xr_tables) ==
 					  XR_SOURCES_MAX * (8 + 32) +
 					  XR_RULES_PER_GEN * 96 +
 					  (32 << XR_SRC_HASH_BITS4) +
-					  (128 << XR_SRC_HASH_BITS6)),
+					  (128 << XR_SRC_HASH_BITS6)) +
+			       16,
 	       "xr_tables layout");
 
 /*
