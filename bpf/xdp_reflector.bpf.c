@@ -488,6 +488,61 @@ static __always_inline long xr_guarded(struct xdp_md *ctx, const void *l3,
 }
 
 /*
+ * The straight path's port that has a rate limit and nothing else (KEY:
+ * its xr_port_key() with active_gen; *STAT_KEY its counters' key; RULE),
+ * for a packet whose IP header xr_parse_common() accepted at L3: the TCP
+ * flags of a header right behind the IP header and the source word are
+ * read here, and the source's bucket taken (xr_rate_allow_src()). Returns
+ * the verdict, or -1 for the long way (IPv6 extension headers); a drop
+ * with monitor mode or a capture on goes to xr_verdict() (its drop end).
+ */
+static __always_inline long xr_rated(struct xdp_md *ctx, const void *l3,
+				     __u8 family, __u64 key, __u32 *stat_key,
+				     __u32 rule)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	const __u8 *th;
+	int ok;
+
+	if (family == 4) {
+		th = l3 + sizeof(struct iphdr);
+	} else {
+		if (((const struct ipv6hdr *)l3)->nexthdr !=
+		    (*stat_key >> 16 ? IPPROTO_UDP : IPPROTO_TCP))
+			return -1;
+		th = l3 + sizeof(struct ipv6hdr);
+	}
+	/* TCP counts connection attempts: SYN without ACK. */
+	if (!(*stat_key >> 16)) {
+		if ((const void *)(th + 14) > data_end)
+			return -1;
+		if ((th[13] & (XR_TCP_SYN | XR_TCP_ACK)) != XR_TCP_SYN)
+			goto pass;
+	}
+	/* One call per family, so that FAMILY is no value kept for it. */
+	if (family == 4)
+		ok = xr_rate_allow_src(((const struct iphdr *)l3)->saddr, 4,
+				       key >> 17, rule);
+	else
+		ok = xr_rate_allow_src(
+			*(const __u64 *)&((const struct ipv6hdr *)l3)->saddr, 6,
+			key >> 17, rule);
+	if (!ok) {
+		if (xr_drop_end_on(key >> 17))
+			return xr_verdict(ctx);
+		xr_count_limit(bpf_map_lookup_elem(&xr_limit_stats, stat_key),
+			       XR_CLASS_RATE,
+			       (void *)(long)ctx->data_end -
+				       (void *)(long)ctx->data);
+		return XDP_DROP;
+	}
+pass:
+	xr_count(bpf_map_lookup_elem(&xr_port_stats, stat_key), 1,
+		 (void *)(long)ctx->data_end - (void *)(long)ctx->data);
+	return XDP_PASS;
+}
+
+/*
  * The straight path: an unfragmented TCP/UDP packet of the common shape
  * (xr_parse_common), whole in the first buffer, to an open port, to a
  * source-restricted one (a search of its source ranges), or to a closed one from whose
@@ -535,6 +590,12 @@ int xdp_reflector(struct xdp_md *ctx)
 			if (flags == XR_PORT_GUARD) {
 				v = xr_guarded(ctx, c.l3, c.family, key,
 					       &stat_key);
+				if (v >= 0)
+					return v;
+			}
+			if (flags == XR_PORT_RATE) {
+				v = xr_rated(ctx, c.l3, c.family, key,
+					     &stat_key, port->rule);
 				if (v >= 0)
 					return v;
 			}
