@@ -301,7 +301,7 @@ int xr_cmd_reload(struct xr_opts *o)
 
 		/* A map's size is fixed once loaded: say so rather than pretend. */
 		if (!xr_dp_rate_sources(&m, &tracked) &&
-		    tracked != p->rate_sources)
+		    tracked != xr_rate_sets(p->rate_sources) * XR_RATE_WAYS)
 			fprintf(stderr, "warning: %s: the rate limits track %u sources until the next "
 					"detach and load (the profile asks for rate_sources: %u)\n",
 				o->iface, tracked, p->rate_sources);

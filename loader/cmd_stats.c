@@ -16,6 +16,7 @@
  * with --json one document per line per refresh.
  */
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -105,9 +106,9 @@ static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
 	struct xr_counters *g = &s->classes[XR_CLASS_GUARD];
 	struct xr_counters *rt = &s->classes[XR_CLASS_RATE];
 	struct xr_limit_counters *lim = calloc(XR_STAT_KEYS, sizeof(*lim));
-	struct xr_rate_key key, next;
-	struct xr_rate_state st;
-	void *prev = NULL;
+	const struct xr_rate_slot *slots;
+	size_t len = 0, n = 0;
+	__u32 tracked = 0;
 	int err;
 	__u32 k;
 
@@ -121,15 +122,29 @@ static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
 		rt->drop_bytes += lim[k].rate_bytes;
 	}
 	free(lim);
-	/* Bounded by the table's size; an LRU may evict as we walk: fine. */
-	while (!err && !bpf_map_get_next_key(m->rate_src, prev, &next)) {
+	/*
+	 * The table is an array of slots (bpf/rate.h), read in place: a
+	 * slot may change as we read it, which at worst shows a count of
+	 * the moment before.
+	 */
+	if (!err)
+		err = xr_dp_rate_sources(m, &tracked);
+	if (!err && tracked) {
+		len = (size_t)tracked * sizeof(*slots);
+		slots = mmap(NULL, len, PROT_READ, MAP_SHARED, m->rate_src, 0);
+		if (slots == MAP_FAILED)
+			err = -errno;
+		else
+			n = tracked;
+	}
+	for (size_t i = 0; !err && i < n; i++) {
+		struct xr_rate_key key = slots[i].key;
 		struct xr_stats_limited one = {0};
 		char addr[INET6_ADDRSTRLEN];
 		__u8 a16[16] = {0};
+		__u64 dropped = slots[i].st.dropped;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->rate_src, &key, &st) || !st.dropped)
+		if (!dropped || (key.family != 4 && key.family != 6))
 			continue;
 		if (key.family == 4) {
 			inet_ntop(AF_INET, key.addr, addr, sizeof(addr));
@@ -141,9 +156,11 @@ static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
 		}
 		one.proto = (__u8)(key.bucket >> 16);
 		one.port = (__u16)key.bucket;
-		one.dropped = st.dropped;
+		one.dropped = dropped;
 		xr_stats_add_limited(s, &one);
 	}
+	if (n)
+		munmap((void *)slots, len);
 	return err;
 }
 

@@ -389,6 +389,6 @@ int xr_dp_rate_sources(const struct xr_maps *m, __u32 *max)
 
 	if (bpf_obj_get_info_by_fd(m->rate_src, &info, &len))
 		return -errno;
-	*max = info.max_entries;
+	*max = info.max_entries * XR_RATE_WAYS; /* sets of XR_RATE_WAYS */
 	return 0;
 }

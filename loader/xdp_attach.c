@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -90,16 +91,27 @@ int xr_dp_new_object(int ifindex, int mode, const struct xr_policy *policy,
 	struct xr_maps m;
 	struct xr_config cfg = {};
 	struct xr_meta meta = {};
-	__u32 zero = 0;
+	__u32 zero = 0, sets;
 	int err;
 
 	libbpf_set_print(verbose ? libbpf_verbose : libbpf_quiet);
 	skel = xdp_reflector_bpf__open();
-	/* The profile sizes the rate limits' LRU table (defaults: rate_sources). */
-	if (skel && (bpf_map__set_max_entries(skel->maps.xr_rate_src,
-					      policy->rate_sources ?
-						      policy->rate_sources :
-						      XR_RATE_SOURCES_DEFAULT) ||
+	/*
+	 * The profile sizes the rate limits' table (defaults: rate_sources,
+	 * in sets of XR_RATE_WAYS); each load draws the seed of its hash, so
+	 * that no one can aim sources at one set (bpf/rate.h).
+	 */
+	sets = xr_rate_sets(policy->rate_sources ? policy->rate_sources
+						 : XR_RATE_SOURCES_DEFAULT);
+	if (skel) {
+		skel->bss->xr_tables.rate_set_mask = sets - 1;
+		if (getrandom(&skel->bss->xr_tables.rate_seed,
+			      sizeof(skel->bss->xr_tables.rate_seed),
+			      0) != sizeof(skel->bss->xr_tables.rate_seed))
+			skel->bss->xr_tables.rate_seed = (__u64)time(NULL) ^
+							 ((__u64)getpid() << 32);
+	}
+	if (skel && (bpf_map__set_max_entries(skel->maps.xr_rate_src, sets) ||
 		     xdp_reflector_bpf__load(skel))) {
 		int e = errno;
 

@@ -2458,6 +2458,10 @@ static int setup_program(void **state)
 	bpf_program__set_log_buf(skel->progs.xr_egress, verifier_log[1],
 				 sizeof(verifier_log[1]));
 	bpf_program__set_log_level(skel->progs.xr_egress, 4);
+	/* As the loader does (xr_dp_new_object): the rate table's sets, a seed. */
+	skel->bss->xr_tables.rate_set_mask =
+		bpf_map__max_entries(skel->maps.xr_rate_src) - 1;
+	skel->bss->xr_tables.rate_seed = 0x243f6a8885a308d3ULL;
 	err = xdp_reflector_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "loading xdp_reflector: %s (root needed)\n",

@@ -24,16 +24,15 @@ prog=xdp_reflector
 # The calls the packet path may make. XR_XLATED_ALLOW adds names (space-
 # separated) for an experiment; a permanent change belongs here, with why.
 # The drop capture's copy (bpf/drop.h) runs only while a capture does.
-# htab_lru_map_update_elem: a rate-limited entry's first packet of a source
-# creates its bucket (bpf/rate.h); only ports with XR_PORT_RATE get there.
-allowed_default="bpf_xdp_get_buff_len bpf_ktime_get_ns
-	bpf_ringbuf_reserve bpf_ringbuf_submit bpf_ringbuf_discard bpf_xdp_load_bytes
-	htab_lru_map_update_elem"
+# bpf_ktime_get_coarse_ns: the clock of the rate limits' buckets (bpf/rate.h);
+# only ports with XR_PORT_RATE get there.
+allowed_default="bpf_xdp_get_buff_len bpf_ktime_get_ns bpf_ktime_get_coarse_ns
+	bpf_ringbuf_reserve bpf_ringbuf_submit bpf_ringbuf_discard bpf_xdp_load_bytes"
 # A hash lookup is a call by nature: allowed only into the maps named here,
 # the flow table of the reply check (reached only by packets the port table
-# drops whose local port has a live flow, bpf/reply.h) and the per-source
-# buckets of rate-limited entries (bpf/rate.h).
-hash_maps_allowed="xr_flows xr_rate_src"
+# drops whose local port has a live flow, bpf/reply.h). The rate limits'
+# buckets are an array (bpf/rate.h): their lookup is inlined.
+hash_maps_allowed="xr_flows"
 allowed="$allowed_default ${XR_XLATED_ALLOW:-}"
 bpftool=${BPFTOOL:-bpftool}
 clang=${CLANG:-clang}
