@@ -3180,6 +3180,59 @@ static void hash_list_edges(void **state)
 	sweep_list(HASH_RULE, 8891, hash_list);
 }
 
+/* One UDP datagram (RTP) from SRC to 3478 (1/min, burst 1): the verdict. */
+static int rate_udp_verdict(const char *src)
+{
+	struct pkt_spec s = { .family = 4, .l4 = IPPROTO_UDP, .dport = 3478,
+			      .src = src, .data = { 0x80 }, .data_len = 1 };
+	struct frame f;
+
+	build(&s, &f);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b,
+		    .data_size_in = f.len, .repeat = 1);
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		fail_msg("BPF_PROG_TEST_RUN: %s", strerror(errno));
+	return (int)opts.retval;
+}
+
+/*
+ * xr_rate_src's sets (bpf/rate.h), squeezed to one set of XR_RATE_WAYS
+ * slots: a limited source stays limited while the set has room; a source
+ * more than the set holds takes the slot of the fullest bucket (the
+ * oldest tat), and the source forgotten comes back with a full bucket:
+ * eviction only ever lets a source pass, never drops one.
+ */
+static void rate_set_full(void **state)
+{
+	const char *src[XR_RATE_WAYS + 1] = { "100.64.9.1", "100.64.9.2",
+					       "100.64.9.3", "100.64.9.4",
+					       "100.64.9.5" };
+	struct xr_tables *t = &skel->bss->xr_tables;
+	__u32 mask = t->rate_set_mask, zero = 0;
+	struct xr_rate_set empty = {};
+	int i;
+
+	(void)state;
+	t->rate_set_mask = 0;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_src), &zero,
+				&empty, BPF_ANY))
+		fail_msg("xr_rate_src: %s", strerror(errno));
+	for (i = 0; i < XR_RATE_WAYS; i++)
+		assert_int_equal(rate_udp_verdict(src[i]), XDP_PASS);
+	/* The set is full: the first source is still known, and limited. */
+	assert_int_equal(rate_udp_verdict(src[0]), XDP_DROP);
+	for (i = 1; i < XR_RATE_WAYS; i++)
+		assert_int_equal(rate_udp_verdict(src[i]), XDP_DROP);
+	/* One more source: it takes the oldest tat's slot, the first's. */
+	assert_int_equal(rate_udp_verdict(src[XR_RATE_WAYS]), XDP_PASS);
+	assert_int_equal(rate_udp_verdict(src[XR_RATE_WAYS]), XDP_DROP);
+	/* Forgotten, the first comes back with a full bucket: it passes. */
+	assert_int_equal(rate_udp_verdict(src[0]), XDP_PASS);
+	t->rate_set_mask = mask;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_src),
+					     &zero, &empty, BPF_ANY), 0);
+}
+
 /*
  * The verifier walks every path of the program up to a limit of 1M
  * instructions; a program far below it loads in a tenth of a second and
@@ -3226,7 +3279,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	tests = calloc(N_ROWS + N_EGRESS_ROWS + 5, sizeof(*tests));
+	tests = calloc(N_ROWS + N_EGRESS_ROWS + 6, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < N_ROWS; i++) {
@@ -3257,8 +3310,12 @@ int main(int argc, char **argv)
 	tests[N_ROWS + N_EGRESS_ROWS + 4].name =
 		"verifier: each program within 30% of the 1M instruction limit";
 	tests[N_ROWS + N_EGRESS_ROWS + 4].test_func = verifier_within_budget;
+	tests[N_ROWS + N_EGRESS_ROWS + 5].name =
+		"rate: a full set of the buckets forgets the fullest bucket, and the "
+		"source forgotten passes again (never a drop)";
+	tests[N_ROWS + N_EGRESS_ROWS + 5].test_func = rate_set_full;
 	ret = _cmocka_run_group_tests("fixtures", tests,
-				      N_ROWS + N_EGRESS_ROWS + 5, setup_program,
+				      N_ROWS + N_EGRESS_ROWS + 6, setup_program,
 				      teardown_program);
 	free(tests);
 	return ret;
