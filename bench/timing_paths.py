@@ -340,6 +340,16 @@ def seed(mach, maps, policy, config):
         for rule, v in RATE_RULES.items():
             for i, b in enumerate(v):
                 r[VALUE_OFF + rule * maps[k]["esize"] + i] = b
+    # xr_rate_src (a set-associative array, bpf/rate.h): the model's seed and
+    # set mask read as 0, so every source is in set 0; its first slot holds
+    # the "over" row's source with its tat far ahead (limited).
+    k = by_name(maps, "xr_rate_src")
+    if k and maps[k]["type"] == "array":
+        r = mach.region(k)
+        slot = struct.pack("<IB3x4s4xQQ", 2222, 4, ipaddress.ip_address("198.18.0.10").packed,
+                           10**13, 0)
+        for i, b in enumerate(slot):
+            r[VALUE_OFF + i] = b
     for cname in ("xr_config",):
         k = by_name(maps, cname)
         if k and config:
@@ -403,6 +413,7 @@ PACKETS = [
                                       data=b"\x00\x01\x00\x0c\x21\x12\xa4\x42")),
     ("guard flood: udp 40050, byte 0xff", build(4, 17, 40050, payload=32, data=b"\xff")),
     ("rate-limited tcp 2222 SYN", build(4, 6, 2222)),
+    ("rate-limited tcp 2222 SYN, over", build(4, 6, 2222, src="198.18.0.10")),
 ]
 
 # tcp 443, 80, 7881, 22; udp 44200-44300; tcp 8888 and 8889 from sources;
