@@ -387,10 +387,12 @@ static __noinline int xr_verdict(struct xdp_md *ctx)
 /*
  * The straight path's guarded or rate-limited port PORT (KEY: its
  * xr_port_key()), which the port table allows, for a packet whose IP
- * header xr_parse_common() accepted at L3. A subprogram of its own, so
- * the entry carries no L4 pointer: the TCP or UDP header is found again
- * here, behind the IPv4 header's length or the IPv6 extension headers the
- * short path follows. Returns the verdict, or -1 for anything else and
+ * header xr_parse_common() accepted at L3, where xr_guarded() and
+ * xr_rated() decline: guard and rate together, IPv6 extension headers
+ * before the TCP or UDP header, an IP packet with fewer than 8 bytes
+ * behind the UDP header. A subprogram of its own, so the entry carries no
+ * L4 pointer: the TCP or UDP header is found again here, behind the IPv4
+ * header's length or the IPv6 extension headers the short path follows. Returns the verdict, or -1 for anything else and
  * for a port that is source-restricted too: the caller then asks
  * xr_verdict(), which decides the packet whole. (Not called from here:
  * the verifier walks a subprogram once per call site, and xr_verdict()
