@@ -12,8 +12,12 @@ e2e_setup
 
 TCP_PORT=2222 UDP_PORT=3478
 TCP_RATE=5 TCP_BURST=5 UDP_RATE=20 UDP_BURST=20
+# rate_sources other than the default: the table is sized by the profile,
+# and every command after load still takes the pins for this build's.
 cat >"$E2E_TMP/rate.yaml" <<YAML
 name: rate-e2e
+defaults:
+  rate_sources: 2048
 allow:
   - {service: SSH, protocol: tcp, port: $TCP_PORT, rate: {per_source: $TCP_RATE/s, burst: $TCP_BURST}}
   - {service: TURN, protocol: udp, port: $UDP_PORT, rate: {per_source: $UDP_RATE/s, burst: $UDP_BURST}}
