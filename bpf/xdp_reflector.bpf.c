@@ -523,10 +523,10 @@ static __always_inline long xr_rated(struct xdp_md *ctx, const void *l3,
 	}
 	/* One call per family, so that FAMILY is no value kept for it. */
 	if (family == 4)
-		ok = xr_rate_allow_src(((const struct iphdr *)l3)->saddr, 4,
+		ok = xr_rate_allow_src_inline(((const struct iphdr *)l3)->saddr, 4,
 				       key >> 17, rule);
 	else
-		ok = xr_rate_allow_src(
+		ok = xr_rate_allow_src_inline(
 			*(const __u64 *)&((const struct ipv6hdr *)l3)->saddr, 6,
 			key >> 17, rule);
 	if (!ok) {
