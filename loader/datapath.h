@@ -113,7 +113,7 @@ int xr_dp_read_class_stats(const struct xr_maps *m, struct xr_counters *out);
 /* Guard and rate drops summed over CPUs: XR_STAT_KEYS port slots. */
 int xr_dp_read_limit_stats(const struct xr_maps *m,
 			   struct xr_limit_counters *out);
-/* How many sources xr_rate_src can track (its max_entries). */
+/* How many sources xr_rate_src can track (its sets x XR_RATE_WAYS). */
 int xr_dp_rate_sources(const struct xr_maps *m, __u32 *max);
 /* The link's program id and interface. */
 int xr_dp_link_info(const struct xr_maps *m, __u32 *prog_id, __u32 *ifindex);

@@ -331,7 +331,7 @@ expect_eq "prom: loaded timestamp is recent" \
 	"$(awk -v t="$(pv "$P" xdp_reflector_policy_loaded_timestamp_seconds interface=$SRV_IF)" -v now="$(date +%s)" 'BEGIN{print (t > now - 600 && t <= now)}')" 1
 expect_eq "prom: bounded: no per-port series" "$(grep -c 'port="44250"' "$P")" 0
 expect_eq "prom: one HELP and one TYPE per family" \
-	"$(grep -c '^# HELP' "$P") $(grep -c '^# TYPE' "$P")" "9 9"
+	"$(grep -c '^# HELP' "$P") $(grep -c '^# TYPE' "$P")" "12 12"
 
 # ---- --textfile, scraped by a real node_exporter ----------------------------
 echo stale >"$TXT/xdp_reflector_nosuch.prom"
@@ -436,7 +436,7 @@ if ip -n $SRV link add veth-t type veth peer name veth-u && ip -n $SRV link set 
 	if command -v promtool >/dev/null; then
 		check "two interfaces: promtool accepts one exposition" sh -c "promtool check metrics <'$P'"
 	fi
-	expect_eq "two interfaces: each family once" "$(grep -c '^# TYPE' "$P")" 9
+	expect_eq "two interfaces: each family once" "$(grep -c '^# TYPE' "$P")" 12
 	expect_eq "two interfaces: policy info for both" \
 		"$(pv "$P" xdp_reflector_policy_info interface=$SRV_IF) $(pv "$P" xdp_reflector_policy_info interface=veth-t)" "1 1"
 	rm -f "$TXT"/*.prom
