@@ -443,6 +443,7 @@ static int load_reflector(struct bench_program *g)
 	skel->bss->xr_tables.rate_set_mask =
 		bpf_map__max_entries(skel->maps.xr_rate_src) - 1;
 	skel->bss->xr_tables.rate_seed = 0x5eed5eed5eed5eedULL;
+	skel->bss->xr_tables.rate_tick_ns = xr_rate_tick_ns();
 	xr_sources_store(&skel->bss->xr_tables, 0, &src);
 	xr_sources_free(&src);
 	cp = &skel->data_xr_config->xr_config.gen[0];

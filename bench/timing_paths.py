@@ -85,6 +85,10 @@ class Machine:
         return self.mem[name]
 
     def load(self, p, size):
+        if isinstance(p, int) and p >> 63:
+            # a kernel address the verifier inlined: jiffies (bpf_jiffies64)
+            self.stats["map_ld"] += 1
+            return 250000
         if not isinstance(p, Ptr):
             raise Stop("load from non-pointer %r" % (p,))
         if p.reg == "ctx":
@@ -344,7 +348,11 @@ def seed(mach, maps, policy, config):
     # set mask read as 0, so every source is in set 0; its first slot holds
     # the "over" row's source with its tat far ahead (limited).
     k = by_name(maps, "xr_rate_src")
-    if k and maps[k]["type"] == "array":
+    if k and maps[k]["type"] == "array" and ports:
+        # xr_tables.rate_tick_ns, its last field: the loader's 4 ms tick
+        r = mach.region(ports)
+        for i, b in enumerate(struct.pack("<I", 4000000)):
+            r[VALUE_OFF + maps[ports]["vsize"] - 4 + i] = b
         r = mach.region(k)
         slot = struct.pack("<IB3x4s4xQQ", 2222, 4, ipaddress.ip_address("198.18.0.10").packed,
                            10**13, 0)

@@ -17,8 +17,11 @@
  * xorshift of the seeded key, no keyed PRF: it keeps sources that do not
  * know the seed from aiming at one set, no more.
  *
- * The clock is bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC as of the last
- * tick (1/HZ: 4 ms at HZ=250): bpf_ktime_get_ns() reads kvm-clock in a VM,
+ * The clock is jiffies (bpf_jiffies64(), one load once the verifier has
+ * inlined it) times the tick in ns the loader read from
+ * clock_getres(CLOCK_MONOTONIC_COARSE) (xr_tables.rate_tick_ns; without
+ * it, bpf_ktime_get_coarse_ns(), the same time through a call): 1/HZ
+ * granular, 4 ms at HZ=250. bpf_ktime_get_ns() reads kvm-clock in a VM,
  * 30-60 ns here. GCRA keeps the long-run rate exact with a coarse clock (a
  * limited source's tat advances by one interval per packet passed, from
  * where it was, whatever the clock said); what the tick changes is when:
@@ -59,7 +62,9 @@ static __always_inline int xr_rate_take(__u64 w0, __u64 w1, __u64 interval_ns,
 	set = bpf_map_lookup_elem(&xr_rate_src, &idx);
 	if (!set)
 		return 1;
-	now = bpf_ktime_get_coarse_ns();
+	/* jiffies: one load (the verifier inlines it), where a call cost 2 ns. */
+	now = xr_tables.rate_tick_ns ? bpf_jiffies64() * xr_tables.rate_tick_ns
+				     : bpf_ktime_get_coarse_ns();
 
 #define XR_RATE_WAY(i)                                                       \
 	sl = &set->slot[i];                                                  \

@@ -325,7 +325,7 @@ struct xr_rate_key {
 _Static_assert(sizeof(struct xr_rate_key) == 16, "xr_rate_key layout");
 
 struct xr_rate_state {
-	__u64 tat_ns; /* GCRA's theoretical arrival time, bpf_ktime_get_coarse_ns() */
+	__u64 tat_ns; /* GCRA's theoretical arrival time: jiffies x the tick (bpf/rate.h) */
 	__u64 dropped; /* packets this source had dropped (stats' top list) */
 };
 _Static_assert(sizeof(struct xr_rate_state) == 16, "xr_rate_state layout");
@@ -356,6 +356,25 @@ _Static_assert(sizeof(struct xr_rate_set) == 128, "xr_rate_set layout");
 #define XR_RATE_SOURCES_DEFAULT 65536
 #define XR_RATE_SOURCES_MIN 1024
 #define XR_RATE_SOURCES_MAX (16 * 1024 * 1024)
+
+#ifndef __bpf__
+#include <time.h>
+
+/*
+ * The kernel's tick in ns, for xr_tables.rate_tick_ns: the coarse clocks'
+ * resolution is the tick (TICK_NSEC), and jiffies count ticks. 0 when
+ * the answer makes no sense: the program then reads the coarse clock.
+ */
+static inline __u32 xr_rate_tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec ||
+	    res.tv_nsec < 100000 || res.tv_nsec > 100000000)
+		return 0;
+	return (__u32)res.tv_nsec;
+}
+#endif
 
 /* Sets of xr_rate_src for SOURCES tracked: rounded up to a power of two. */
 static inline __u32 xr_rate_sets(__u32 sources)
@@ -439,13 +458,16 @@ struct xr_tables {
 	struct xr_src_bucket4 src_h4[XR_GENS][1 << XR_SRC_HASH_BITS4];
 	struct xr_src_bucket6 src_h6[XR_GENS][1 << XR_SRC_HASH_BITS6];
 	/*
-	 * xr_rate_src's hash seed and its sets - 1, set by the loader when it
-	 * loads the object (and so never by a reload): 0 puts every source
-	 * in set 0, which only tracks fewer of them.
+	 * xr_rate_src's hash seed and its sets - 1, and the kernel's tick in
+	 * ns (clock_getres(CLOCK_MONOTONIC_COARSE), the rate limits' clock is
+	 * jiffies times it), set by the loader when it loads the object (and
+	 * so never by a reload). A mask of 0 puts every source in set 0, which
+	 * only tracks fewer of them; a tick of 0 makes the clock
+	 * bpf_ktime_get_coarse_ns(), the same time through a helper call.
 	 */
 	__u64 rate_seed;
 	__u32 rate_set_mask;
-	__u32 rate_pad;
+	__u32 rate_tick_ns;
 };
 _Static_assert(sizeof(struct xr_port_slot) == 8, "xr_port_slot layout");
 _Static_assert(sizeof(struct xr_tables) ==

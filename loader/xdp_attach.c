@@ -99,12 +99,14 @@ int xr_dp_new_object(int ifindex, int mode, const struct xr_policy *policy,
 	/*
 	 * The profile sizes the rate limits' table (defaults: rate_sources,
 	 * in sets of XR_RATE_WAYS); each load draws the seed of its hash, so
-	 * that no one can aim sources at one set (bpf/rate.h).
+	 * that no one can aim sources at one set, and tells the program the
+	 * tick its clock counts in (bpf/rate.h).
 	 */
 	sets = xr_rate_sets(policy->rate_sources ? policy->rate_sources
 						 : XR_RATE_SOURCES_DEFAULT);
 	if (skel) {
 		skel->bss->xr_tables.rate_set_mask = sets - 1;
+		skel->bss->xr_tables.rate_tick_ns = xr_rate_tick_ns();
 		if (getrandom(&skel->bss->xr_tables.rate_seed,
 			      sizeof(skel->bss->xr_tables.rate_seed),
 			      0) != sizeof(skel->bss->xr_tables.rate_seed))

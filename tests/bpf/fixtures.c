@@ -2462,6 +2462,9 @@ static int setup_program(void **state)
 	skel->bss->xr_tables.rate_set_mask =
 		bpf_map__max_entries(skel->maps.xr_rate_src) - 1;
 	skel->bss->xr_tables.rate_seed = 0x243f6a8885a308d3ULL;
+	skel->bss->xr_tables.rate_tick_ns = xr_rate_tick_ns();
+	if (!skel->bss->xr_tables.rate_tick_ns)
+		fprintf(stderr, "warning: no tick from clock_getres(): the rate rows run on the coarse clock\n");
 	err = xdp_reflector_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "loading xdp_reflector: %s (root needed)\n",
