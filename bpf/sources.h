@@ -141,7 +141,7 @@ static __always_inline int xr_in_ranges6(const struct xr_range6 *tab,
  */
 static __always_inline int xr_in_hash4(const struct xr_src_bucket4 *tab,
 				       const struct xr_source_hash *h,
-				       __u32 addr)
+				       __u64 addr)
 {
 	int i;
 

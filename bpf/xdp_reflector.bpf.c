@@ -64,7 +64,9 @@ static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 
 	if (!c)
 		return;
-	slot = &c->pass_packets + ((pass ^ 1) << 1);
+	/* 64-bit: in 32-bit ALU ops clang cannot fold the scaling shift */
+	slot = (__u64 *)((char *)&c->pass_packets +
+			 (((__u64)pass << 4) ^ (2 * sizeof(__u64))));
 	slot[0] += 1;
 	slot[1] += len;
 }
@@ -107,6 +109,8 @@ __noinline int xr_source_allowed4(__u64 addr, __u64 gen, __u64 rule)
 	rule &= XR_RULES_PER_GEN - 1;
 	h = &xr_tables.src_hash[gen][rule];
 
+	/* Kept in a register: else clang rebuilds it for each probe. */
+	asm volatile("" : "+r"(h));
 	if (h->tag4[0])
 		return xr_in_hash4(xr_tables.src_h4[gen], h, addr);
 	return xr_in_ranges4(xr_tables.src_v4[gen],
