@@ -99,9 +99,10 @@ static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
  * forks the verifier's path at every step: walked inline at three call
  * sites it was 460k of the 645k instructions the verifier processed, 2/3
  * of the way to the 1M limit and most of every load's time
- * (tests/bpf/fixtures.c keeps the total under 300k).
+ * (tests/bpf/fixtures.c keeps the total under 300k). GEN and RULE come
+ * first, in the registers where the caller has them for either family.
  */
-__noinline int xr_source_allowed4(__u64 addr, __u64 gen, __u64 rule)
+__noinline int xr_source_allowed4(__u64 gen, __u64 rule, __u64 addr)
 {
 	const struct xr_source_hash *h;
 
@@ -117,7 +118,7 @@ __noinline int xr_source_allowed4(__u64 addr, __u64 gen, __u64 rule)
 			     &xr_tables.src_slice[gen][rule].v4, addr);
 }
 
-__noinline int xr_source_allowed6(__u64 hi, __u64 lo, __u64 gen, __u64 rule)
+__noinline int xr_source_allowed6(__u64 gen, __u64 rule, __u64 hi, __u64 lo)
 {
 	const struct xr_source_hash *h;
 
@@ -144,9 +145,9 @@ static __always_inline int xr_source_of(const void *l3, __u8 family,
 
 	if (family == 4)
 		return xr_source_allowed4(
-			bpf_ntohl(((const struct iphdr *)l3)->saddr), gen, rule);
-	return xr_source_allowed6(bpf_be64_to_cpu(a[0]), bpf_be64_to_cpu(a[1]),
-				  gen, rule);
+			gen, rule, bpf_ntohl(((const struct iphdr *)l3)->saddr));
+	return xr_source_allowed6(gen, rule, bpf_be64_to_cpu(a[0]),
+				  bpf_be64_to_cpu(a[1]));
 }
 
 /*
