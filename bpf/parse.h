@@ -428,13 +428,16 @@ static __always_inline long xr_common_ext6(const __u8 *cur, const __u8 *limit,
 	asm volatile("" : "+r"(nh));
 	for (i = 0; i < XR_COMMON_EXT; i++) {
 		/*
-		 * Hop-by-hop (the usual first one), destination options or
-		 * routing: a compare each, the barriers keep clang from
-		 * making a bitmap test of them (seven instructions).
+		 * Hop-by-hop, destination options or routing: a compare
+		 * each, hop-by-hop tested first for the first header (it
+		 * may only be first), destination options for the next;
+		 * the barriers keep clang from making a bitmap test of them
+		 * (seven instructions).
 		 */
-		if (nh != XR_IPPROTO_HOPOPTS) {
+		if (nh != (i ? XR_IPPROTO_DSTOPTS : XR_IPPROTO_HOPOPTS)) {
 			asm volatile("" : "+r"(nh));
-			if (nh != XR_IPPROTO_DSTOPTS) {
+			if (nh !=
+			    (i ? XR_IPPROTO_HOPOPTS : XR_IPPROTO_DSTOPTS)) {
 				asm volatile("" : "+r"(nh));
 				if (nh != XR_IPPROTO_ROUTING)
 					return -1;

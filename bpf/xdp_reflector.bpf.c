@@ -145,7 +145,8 @@ static __always_inline int xr_source_of(const void *l3, __u8 family,
 
 	if (family == 4)
 		return xr_source_allowed4(
-			gen, rule, bpf_ntohl(((const struct iphdr *)l3)->saddr));
+			gen, rule,
+			bpf_ntohl(((const struct iphdr *)l3)->saddr));
 	return xr_source_allowed6(gen, rule, bpf_be64_to_cpu(a[0]),
 				  bpf_be64_to_cpu(a[1]));
 }

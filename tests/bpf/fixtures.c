@@ -927,7 +927,7 @@ static void ip6_len_at_l4(struct frame *f)
 	ip6(f)->payload_len = htons(f->l4 - f->l3 - sizeof(struct ipv6hdr));
 }
 
-/* The first extension header's length byte at 255: 2048 bytes, past the frame. */
+/* The first extension header's length byte 255: 2048 bytes, off the frame. */
 static void ext0_len_255(struct frame *f)
 {
 	f->b[f->ext[0] + 1] = 255;
