@@ -96,8 +96,8 @@ static int take_removed(const struct xr_opts *o, const struct xr_maps *m,
 
 /*
  * The guard and rate classes are the sums of xr_limit_stats (counted per
- * port there; monitor mode's would-drops are in xr_class_stats, read
- * already); the top limited sources come from
+ * port there, kept in S for the rules' rows; monitor mode's would-drops
+ * are in xr_class_stats, read already); the top limited sources come from
  * the buckets of xr_rate_src.
  */
 static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
@@ -120,7 +120,10 @@ static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
 		rt->drop_packets += lim[k].rate_packets;
 		rt->drop_bytes += lim[k].rate_bytes;
 	}
-	free(lim);
+	if (err)
+		free(lim);
+	else
+		s->limits = lim;
 	/* Bounded by the table's size; an LRU may evict as we walk: fine. */
 	while (!err && !bpf_map_get_next_key(m->rate_src, prev, &next)) {
 		struct xr_stats_limited one = {0};

@@ -89,6 +89,8 @@ void xr_stats_snap_free(struct xr_stats_snap *s)
 	free(s->rules);
 	free(s->ledger);
 	free(s->removed);
+	free(s->limits);
+	s->limits = NULL;
 	s->ports = NULL;
 	s->rules = NULL;
 	s->ledger = NULL;
@@ -114,6 +116,15 @@ void xr_stats_add_limited(struct xr_stats_snap *s,
 }
 
 /* ---- arithmetic */
+
+void xr_stats_limits_add(struct xr_limit_counters *acc,
+			 const struct xr_limit_counters *c)
+{
+	acc->guard_packets += c->guard_packets;
+	acc->guard_bytes += c->guard_bytes;
+	acc->rate_packets += c->rate_packets;
+	acc->rate_bytes += c->rate_bytes;
+}
 
 void xr_stats_counters_add(struct xr_counters *acc, const struct xr_counters *c)
 {
@@ -273,6 +284,8 @@ static void add_slot(struct xr_stats_row *row, const struct xr_stats_snap *cur,
 	struct xr_counters d;
 
 	xr_stats_counters_add(&row->total, &cur->ports[key]);
+	if (cur->limits)
+		xr_stats_limits_add(&row->limited, &cur->limits[key]);
 	if (prev) {
 		xr_stats_counters_delta(&prev->ports[key], &cur->ports[key],
 					&d);

@@ -45,6 +45,11 @@ struct xr_stats_snap {
 	struct xr_rule_stats *ledger; /* policy.nrules rows, owned; NULL: none */
 	struct xr_rule_stats *removed; /* rules a reload removed, owned */
 	size_t nremoved;
+	/*
+	 * Guard and rate drops per port (xr_limit_stats: XR_STAT_KEYS slots,
+	 * since the load), owned; NULL: not read.
+	 */
+	struct xr_limit_counters *limits;
 };
 
 /* Allocate the port slots (4 MiB) and NRULES rule rows; zeroed. */
@@ -72,6 +77,11 @@ struct xr_stats_row {
 	struct xr_counters delta;
 	__u64 since; /* unix seconds: when total began */
 	__u64 removed_at; /* removed rules: when a reload removed it */
+	/*
+	 * Dropped by the WebRTC guard or a rate limit of its ports, since
+	 * the load (not in TOTAL's drops: the port allows these packets).
+	 */
+	struct xr_limit_counters limited;
 };
 
 struct xr_stats_report {
@@ -110,6 +120,9 @@ void xr_stats_add_limited(struct xr_stats_snap *s,
 			  const struct xr_stats_limited *lim);
 
 /* ---- building blocks, exported for the unit tests */
+
+void xr_stats_limits_add(struct xr_limit_counters *acc,
+			 const struct xr_limit_counters *c);
 
 void xr_stats_counters_add(struct xr_counters *acc,
 			   const struct xr_counters *c);

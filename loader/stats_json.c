@@ -16,7 +16,10 @@
  *  "rules":[{"service","feature","protocol","first_port","last_port",
  *            "counting_since" (this rule's counts, carried across reloads),
  *            "passed":{"packets","bytes"},"dropped":{"packets","bytes"},
- *            "would_drop":{"packets","bytes"}}],
+ *            "would_drop":{"packets","bytes"},
+ *            "guard":{"packets","bytes"},"rate_limited":{"packets","bytes"}
+ *            (dropped by the rule's WebRTC guard or rate limit since the
+ *            load; not in "dropped")}],
  *  "removed_rules":[{the keys of a rule, "removed_at"}]: the rules reloads
  *            removed since the last stats, with their final counts (once),
  *  "other_ports":{"tcp":{"passed","dropped"},"udp":{...}},
@@ -95,6 +98,12 @@ static void json_rule(struct json *j, const struct xr_stats_row *row,
 	if (row->removed_at)
 		json_uint(j, "removed_at", row->removed_at);
 	json_counters(j, row, interval);
+	if (!row->removed_at) {
+		json_pair(j, "guard", row->limited.guard_packets,
+			  row->limited.guard_bytes);
+		json_pair(j, "rate_limited", row->limited.rate_packets,
+			  row->limited.rate_bytes);
+	}
 	json_object_end(j);
 }
 

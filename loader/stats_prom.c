@@ -25,6 +25,13 @@
  *       ports no rule covers (service="", port="other")
  *   xdp_reflector_class_packets_total / _bytes_total  counter
  *       {interface,class,verdict}: 7 classes x 3
+ *   xdp_reflector_limited_packets_total / _bytes_total counter
+ *       {interface,service,protocol,port,reason}: 2 per rule (reason
+ *       "guard", "rate"): what the rule's WebRTC guard or rate limit
+ *       dropped since the load (not in the rule's verdict="drop")
+ *   xdp_reflector_top_limited_source_dropped_packets  gauge
+ *       {interface,source,protocol,port}: at most 10 sources (an IPv6
+ *       /64 as "2001:db8::/64") a rate limit dropped most
  *   xdp_reflector_top_dropped_packets / _bytes        gauge
  *       {interface,protocol,port}: at most --top (default 10). A gauge:
  *       which ports are in the top changes from scrape to scrape.
@@ -206,6 +213,82 @@ static void prom_classes(FILE *f, const struct xr_stats_report *r, size_t n,
 		}
 }
 
+static const struct prom_twin limited_twin = {
+	{"xdp_reflector_limited_packets_total",
+	 "xdp_reflector_limited_bytes_total"},
+	"counter",
+	{"Packets to the allowed ports of each rule that its WebRTC guard or "
+	 "rate limit dropped, since the load, by reason (not in "
+	 "verdict=\"drop\").",
+	 "Bytes (Ethernet frames) to the allowed ports of each rule that its "
+	 "WebRTC guard or rate limit dropped, since the load, by reason."},
+};
+
+/* REASON: 0 guard, 1 rate. */
+static unsigned long long limited_of(const struct xr_limit_counters *l,
+				     int reason, bool bytes)
+{
+	if (reason)
+		return bytes ? l->rate_bytes : l->rate_packets;
+	return bytes ? l->guard_bytes : l->guard_packets;
+}
+
+static void prom_limited(FILE *f, const struct xr_stats_report *r, size_t n,
+			 bool bytes)
+{
+	const char *name = prom_twin_head(f, &limited_twin, bytes);
+	char port[16];
+	size_t k, i;
+
+	for (k = 0; k < n; k++)
+		for (i = 0; i < r[k].nrules; i++) {
+			const struct xr_stats_row *row = &r[k].rules[i];
+			const struct xr_limit_counters *l = &row->limited;
+			int reason;
+
+			if (duplicate_rule(&r[k], i))
+				continue;
+			xr_stats_port_label(row->first_port, row->last_port,
+					    port, sizeof(port));
+			for (reason = 0; reason < 2; reason++) {
+				prom_open(f, name, &r[k]);
+				prom_label(f, "service", row->service);
+				prom_label(f, "protocol",
+					   xr_stats_proto_name(row->proto));
+				prom_label(f, "port", port);
+				prom_label(f, "reason",
+					   reason ? "rate" : "guard");
+				fprintf(f, "} %llu\n",
+					limited_of(l, reason, bytes));
+			}
+		}
+}
+
+static void prom_limited_sources(FILE *f, const struct xr_stats_report *r,
+				 size_t n)
+{
+	const char *name = "xdp_reflector_top_limited_source_dropped_packets";
+	char port[8];
+	size_t k, i;
+
+	prom_head(f, name, "gauge",
+		  "Packets a rate limit dropped of the sources it dropped most "
+		  "(an IPv4 address or an IPv6 /64; a bounded, changing set).");
+	for (k = 0; k < n; k++)
+		for (i = 0; i < r[k].snap->nlimited; i++) {
+			const struct xr_stats_limited *l =
+				&r[k].snap->limited[i];
+
+			snprintf(port, sizeof(port), "%u", l->port);
+			prom_open(f, name, &r[k]);
+			prom_label(f, "source", l->source);
+			prom_label(f, "protocol",
+				   xr_stats_proto_name(l->proto));
+			prom_label(f, "port", port);
+			fprintf(f, "} %llu\n", (unsigned long long)l->dropped);
+		}
+}
+
 static void prom_top(FILE *f, const struct xr_stats_report *r, size_t n,
 		     bool bytes)
 {
@@ -239,6 +322,9 @@ void xr_stats_print_prometheus(FILE *f, const struct xr_stats_report *r,
 	prom_ports(f, r, n, true);
 	prom_classes(f, r, n, false);
 	prom_classes(f, r, n, true);
+	prom_limited(f, r, n, false);
+	prom_limited(f, r, n, true);
+	prom_limited_sources(f, r, n);
 	prom_top(f, r, n, false);
 	prom_top(f, r, n, true);
 

@@ -190,6 +190,37 @@ static void since_rows(FILE *f, const struct xr_stats_row *rows, size_t n,
 	}
 }
 
+/*
+ * The rules whose guard or rate limit dropped packets: an allowed port's
+ * drops that are not in its DROPPED column (the profile allows the port;
+ * the limit dropped the packet).
+ */
+static void limited_rows(FILE *f, const struct xr_stats_report *r, int w)
+{
+	char ports[16];
+	bool head = false;
+	size_t i;
+
+	for (i = 0; i < r->nrules; i++) {
+		const struct xr_stats_row *row = &r->rules[i];
+		const struct xr_limit_counters *l = &row->limited;
+
+		if (!l->guard_packets && !l->rate_packets)
+			continue;
+		if (!head)
+			fprintf(f, "\n%-*s %-5s %-11s %12s %12s\n", w,
+				"DROPPED BY A LIMIT", "PROTO", "PORTS", "GUARD",
+				"RATE");
+		head = true;
+		fprintf(f, "%-*s %-5s %-11s %12llu %12llu\n", w, row->service,
+			xr_stats_proto_name(row->proto),
+			xr_stats_port_label(row->first_port, row->last_port,
+					    ports, sizeof(ports)),
+			(unsigned long long)l->guard_packets,
+			(unsigned long long)l->rate_packets);
+	}
+}
+
 void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 			  const struct xr_stats_opts *o)
 {
@@ -246,6 +277,8 @@ void xr_stats_print_table(FILE *f, const struct xr_stats_report *r,
 		fprintf(f, "%-*s %-5s %-11s", w, r->classes[i].service, "", "");
 		cells(f, &r->classes[i], r->interval, true, true);
 	}
+
+	limited_rows(f, r, w);
 
 	if (r->snap->nlimited) {
 		fprintf(f, "\n%-*s %-5s %-11s %12s\n", w, "TOP RATE-LIMITED SOURCES",

@@ -179,18 +179,6 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	if (err)
 		goto out_skel;
 
-	if (other && other->prog_id) {
-		/* --replace: hold the other program so it can be put back. */
-		other_fd = bpf_prog_get_fd_by_id(other->prog_id);
-		if (other_fd < 0 ||
-		    bpf_xdp_detach(ifindex, xdp_flags(other->mode), NULL)) {
-			err = -errno;
-			fprintf(stderr, "error: %s: cannot take over XDP program %u: %s%s\n",
-				iface, other->prog_id, strerror(-err),
-				err == -EBUSY ? " (it is attached through a bpf_link: detach it with the tool that owns it)" : "");
-			goto out_unpin;
-		}
-	}
 	/* The recorder first: the filter never drops without it. */
 	err = xr_egress_attach(ifindex, bpf_program__fd(skel->progs.xr_egress),
 			       dir, &eg);
@@ -206,6 +194,27 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 	}
 	if (err)
 		goto out_restore;
+	if (other && other->prog_id) {
+		/*
+		 * --replace: hold the other program so it can be put back.
+		 * Taken off only now, with everything else in place, so that
+		 * the interface goes unfiltered for as short a time as can
+		 * be: a bpf_link cannot replace a program attached through
+		 * netlink in one step.
+		 */
+		other_fd = bpf_prog_get_fd_by_id(other->prog_id);
+		if (other_fd < 0 ||
+		    bpf_xdp_detach(ifindex, xdp_flags(other->mode), NULL)) {
+			err = -errno;
+			fprintf(stderr, "error: %s: cannot take over XDP program %u: %s%s\n",
+				iface, other->prog_id, strerror(-err),
+				err == -EBUSY ? " (it is attached through a bpf_link: detach it with the tool that owns it)" : "");
+			if (other_fd >= 0)
+				close(other_fd);
+			other_fd = -1; /* still attached: nothing to put back */
+			goto out_restore;
+		}
+	}
 	prog_fd = bpf_program__fd(skel->progs.xdp_reflector);
 	link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
 	if (link_fd < 0) {
@@ -232,7 +241,6 @@ out_restore:
 	    bpf_xdp_attach(ifindex, other_fd, xdp_flags(other->mode), NULL))
 		fprintf(stderr, "error: %s: could not put XDP program %u back: %s\n",
 			iface, other->prog_id, strerror(errno));
-out_unpin:
 	xr_dp_unpin_all(dir);
 out_close:
 	xr_egress_close(&eg);

@@ -110,6 +110,12 @@ expect_out "stats shows the guard class" "WebRTC guard +[0-9]+ +[0-9.A-Za-z]+ +[
 xr stats $SRV_IF --json >"$E2E_TMP/stats.json"
 expect_eq "stats --json: guard drops as in the map" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["classes"]["guard"]["dropped"]["packets"])' "$E2E_TMP/stats.json")" "$flood_sent"
+expect_eq "stats --json: the guarded rule's row carries its guard drops, none as its drops" \
+	"$(python3 -c 'import json,sys; r=[r for r in json.load(open(sys.argv[1]))["rules"] if r["protocol"]=="udp" and r["first_port"]==int(sys.argv[2])][0]; print(r["guard"]["packets"], r["dropped"]["packets"])' "$E2E_TMP/stats.json" $FIRST)" "$flood_sent 0"
+expect_out "stats: the guarded rule under DROPPED BY A LIMIT" "DROPPED BY A LIMIT"
+xr stats $SRV_IF --prometheus >"$E2E_TMP/stats.prom"
+expect_eq "stats --prometheus: the rule's guard drops" \
+	"$(grep -E '^xdp_reflector_limited_packets_total\{.*port="'$FIRST-$LAST'",reason="guard"\}' "$E2E_TMP/stats.prom" | awk '{print $NF}')" "$flood_sent"
 
 # Monitor mode: what the guard would drop reaches the listener, counted as
 # the guard's would-drops; the guard's drop counter stays where it was.

@@ -73,5 +73,16 @@ expect_out "stats shows the rate class" "rate limited +[0-9]+"
 expect_out "stats shows the fast source on top of the limited sources" "TOP RATE-LIMITED SOURCES"
 expect_out "stats names the fast IPv4 source" "$CLI4 +tcp +$TCP_PORT"
 expect_out "stats names the fast IPv6 source by its /64" "2001:db8:1::/64 +udp +$UDP_PORT"
+xr stats $SRV_IF --json >"$E2E_TMP/stats.json"
+xr stats $SRV_IF --prometheus >"$E2E_TMP/stats.prom"
+expect_eq "stats --json: the udp rule's row carries the map's rate drops" \
+	"$(python3 -c 'import json,sys; r=[r for r in json.load(open(sys.argv[1]))["rules"] if r["protocol"]=="udp" and r["first_port"]==int(sys.argv[2])][0]; print(r["rate_limited"]["packets"])' "$E2E_TMP/stats.json" $UDP_PORT)" \
+	"$(counter limit udp $UDP_PORT rate_packets)"
+expect_eq "stats --prometheus: the tcp rule's rate drops as in the map" \
+	"$(grep -E '^xdp_reflector_limited_packets_total\{.*protocol="tcp",port="'$TCP_PORT'",reason="rate"\}' "$E2E_TMP/stats.prom" | awk '{print $NF}')" \
+	"$(counter limit tcp $TCP_PORT rate_packets)"
+run cat "$E2E_TMP/stats.prom"
+expect_out "stats --prometheus: the fast IPv4 source among the top limited sources" \
+	"xdp_reflector_top_limited_source_dropped_packets\{.*source=\"$CLI4\",protocol=\"tcp\",port=\"$TCP_PORT\"\} [1-9]"
 
 finish

@@ -446,7 +446,8 @@ static void test_json_keys_and_numbers(void **state)
 			    "port\":44300,\"counting_since\":0,\"passed\":{"
 			    "\"packets\":15,\"bytes\":1500},\"dropped\":{"
 			    "\"packets\":0,\"bytes\":0},\"would_drop\":{"
-			    "\"packets\":0,\"bytes\":0}}"));
+			    "\"packets\":0,\"bytes\":0},\"guard\":{\"packets\":0,"
+			    "\"bytes\":0},\"rate_limited\":{\"packets\":0,\"bytes\":0}}"));
 	assert_non_null(strstr(
 		out,
 		"\"other_ports\":{\"tcp\":{\"passed\":{\"packets\":0,\"bytes\":"
@@ -530,10 +531,90 @@ static void test_prometheus_shape_and_values(void **state)
 	assert_int_equal(count_lines(out, "xdp_reflector_class_"),
 			 2 * XR_CLASS_MAX * 3);
 	assert_int_equal(count_lines(out, "xdp_reflector_top_dropped_"), 4);
-	assert_int_equal(count_lines(out, "# HELP "), 9);
-	assert_int_equal(count_lines(out, "# TYPE "), 9);
+	assert_int_equal(count_lines(out, "# HELP "), 12);
+	assert_int_equal(count_lines(out, "# TYPE "), 12);
 	assert_null(
 		strstr(out, "port=\"44200\"")); /* never a per-port series */
+	free(out);
+	xr_stats_report_free(&r);
+	xr_stats_snap_free(&s);
+}
+
+/*
+ * Guard and rate drops (xr_limit_stats, per port) belong to the rule whose
+ * ports they hit, in every format; a port of no rule adds to none.
+ */
+static void test_limits_per_rule_in_every_format(void **state)
+{
+	struct xr_stats_opts o = {.top = 10};
+	struct xr_stats_limited fast = {.source = "192.0.2.7",
+					.proto = XR_PROTO_TCP,
+					.port = 22,
+					.dropped = 40};
+	struct xr_stats_report r;
+	struct xr_stats_snap s;
+	char *out = NULL;
+
+	(void)state;
+	make_snap(&s, "eth0");
+	s.limits = calloc(XR_STAT_KEYS, sizeof(*s.limits));
+	assert_non_null(s.limits);
+	/* Both ends of the media range, and one port past it. */
+	s.limits[xr_stat_key(XR_PROTO_UDP, 44200)] =
+		(struct xr_limit_counters){100, 6000, 0, 0};
+	s.limits[xr_stat_key(XR_PROTO_UDP, 44300)] =
+		(struct xr_limit_counters){23, 1380, 0, 0};
+	s.limits[xr_stat_key(XR_PROTO_UDP, 44301)] =
+		(struct xr_limit_counters){1000, 60000, 0, 0};
+	s.limits[xr_stat_key(XR_PROTO_TCP, 22)] =
+		(struct xr_limit_counters){0, 0, 40, 2400};
+	xr_stats_add_limited(&s, &fast);
+	assert_int_equal(xr_stats_report_build(&s, NULL, &o, &r), 0);
+
+	assert_int_equal(r.rules[1].limited.guard_packets, 123);
+	assert_int_equal(r.rules[1].limited.guard_bytes, 7380);
+	assert_int_equal(r.rules[2].limited.rate_packets, 40);
+	assert_int_equal(r.rules[0].limited.guard_packets +
+				 r.rules[0].limited.rate_packets,
+			 0);
+	/* Not the rule's drops: the port allows these packets. */
+	assert_int_equal(r.rules[1].total.drop_packets, 0);
+
+	CAPTURE(out, f, xr_stats_print_table(f, &r, &o));
+	assert_non_null(strstr(out, "DROPPED BY A LIMIT"));
+	assert_non_null(strstr(out, "media"));
+	assert_true(count_lines(out, "media ") >= 2);
+	assert_non_null(strstr(out, "TOP RATE-LIMITED SOURCES"));
+	free(out);
+
+	out = NULL;
+	CAPTURE(out, f, {
+		struct json j;
+
+		json_init(&j, f);
+		xr_stats_print_json(&j, &r, &o);
+		json_finish(&j);
+	});
+	assert_non_null(strstr(out, "\"guard\":{\"packets\":123,\"bytes\":7380}"));
+	assert_non_null(strstr(out, "\"rate_limited\":{\"packets\":40,\"bytes\":2400}"));
+	free(out);
+
+	out = NULL;
+	CAPTURE(out, f, xr_stats_print_prometheus(f, &r, 1));
+	assert_non_null(strstr(
+		out, "xdp_reflector_limited_packets_total{interface=\"eth0\","
+		     "service=\"media\",protocol=\"udp\",port=\"44200-44300\","
+		     "reason=\"guard\"} 123\n"));
+	assert_non_null(strstr(
+		out, "xdp_reflector_limited_bytes_total{interface=\"eth0\","
+		     "service=\"SSH\",protocol=\"tcp\",port=\"22\","
+		     "reason=\"rate\"} 2400\n"));
+	assert_non_null(strstr(
+		out, "xdp_reflector_top_limited_source_dropped_packets{"
+		     "interface=\"eth0\",source=\"192.0.2.7\","
+		     "protocol=\"tcp\",port=\"22\"} 40\n"));
+	/* 2 reasons x 3 rules, packets and bytes. */
+	assert_int_equal(count_lines(out, "xdp_reflector_limited_"), 12);
 	free(out);
 	xr_stats_report_free(&r);
 	xr_stats_snap_free(&s);
@@ -552,7 +633,7 @@ static void test_prometheus_families_once_for_two_interfaces(void **state)
 	assert_int_equal(xr_stats_report_build(&s[0], NULL, &o, &r[0]), 0);
 	assert_int_equal(xr_stats_report_build(&s[1], NULL, &o, &r[1]), 0);
 	CAPTURE(out, f, xr_stats_print_prometheus(f, r, 2));
-	assert_int_equal(count_lines(out, "# HELP "), 9);
+	assert_int_equal(count_lines(out, "# HELP "), 12);
 	/* A family's series stay together: both interfaces before the next
 	 * HELP. */
 	a = strstr(out, "xdp_reflector_packets_total{interface=\"eth0\"");
@@ -738,6 +819,7 @@ int main(void)
 		cmocka_unit_test(
 			test_prometheus_families_once_for_two_interfaces),
 		cmocka_unit_test(test_prometheus_label_escaping_and_duplicates),
+		cmocka_unit_test(test_limits_per_rule_in_every_format),
 		cmocka_unit_test(test_textfile_atomic_write),
 		cmocka_unit_test(test_monitor_ledger_and_removed_rules),
 	};
