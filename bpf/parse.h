@@ -510,40 +510,48 @@ static __always_inline long xr_parse_common(const void *data,
 					    struct xr_common *c)
 {
 	const void *l3 = data + ETH_HLEN;
-	__be16 h_proto;
+	__u32 h_proto; /* a __be16: 32 bits, or the barrier below masks it */
 
 	if (l3 > data_end)
 		return -1;
 	h_proto = *(const __be16 *)(data + ETH_ALEN * 2);
 	if (h_proto == bpf_htons(ETH_P_IP)) /* untagged IPv4: one test */
 		return xr_common_ipv4(l3, data_end, c);
-	if (xr_is_vlan(h_proto)) {
-		/*
-		 * Room for two tags and an IPv4 header is tested once: any
-		 * tagged frame this path accepts is longer (one tag, IPv4 and
-		 * UDP: 46 bytes), and with two tags it is the IPv4 header's
-		 * own test. IPv4's offsets are constants from DATA.
-		 */
-		if (data + ETH_HLEN + 8 + sizeof(struct iphdr) > data_end)
-			return -1;
-		h_proto = *(const __be16 *)(data + ETH_HLEN + 2);
-		/* The inner tag of 802.1ad is 802.1Q; others take xr_parse(). */
-		if (h_proto == bpf_htons(XR_ETH_P_8021Q)) {
-			h_proto = *(const __be16 *)(data + ETH_HLEN + 6);
-			if (h_proto == bpf_htons(ETH_P_IP))
-				return xr_common_ipv4(data + ETH_HLEN + 8,
-						      data_end, c);
-			l3 += 8;
-		} else {
-			if (h_proto == bpf_htons(ETH_P_IP))
-				return xr_common_ipv4(data + ETH_HLEN + 4,
-						      data_end, c);
-			l3 += 4;
-		}
+	/*
+	 * Untagged IPv6: two tests, tags one more. The barrier keeps the
+	 * IPv4 test first (else clang may test for IPv6 before it), the
+	 * hint the tag tests after this one.
+	 */
+	asm volatile("" : "+r"(h_proto));
+	if (__builtin_expect(h_proto == bpf_htons(ETH_P_IPV6), 1))
+		goto ipv6;
+	if (h_proto != bpf_htons(XR_ETH_P_8021AD) &&
+	    h_proto != bpf_htons(XR_ETH_P_8021Q)) /* xr_is_vlan(), in 32 bits */
+		return -1;
+	/*
+	 * Room for two tags and an IPv4 header is tested once: any tagged
+	 * frame this path accepts is longer (one tag, IPv4 and UDP: 46
+	 * bytes), and with two tags it is the IPv4 header's own test.
+	 * IPv4's offsets are constants from DATA.
+	 */
+	if (data + ETH_HLEN + 8 + sizeof(struct iphdr) > data_end)
+		return -1;
+	h_proto = *(const __be16 *)(data + ETH_HLEN + 2);
+	/* The inner tag of 802.1ad is 802.1Q; others take xr_parse(). */
+	if (h_proto == bpf_htons(XR_ETH_P_8021Q)) {
+		h_proto = *(const __be16 *)(data + ETH_HLEN + 6);
+		if (h_proto == bpf_htons(ETH_P_IP))
+			return xr_common_ipv4(data + ETH_HLEN + 8, data_end, c);
+		l3 += 8;
+	} else {
+		if (h_proto == bpf_htons(ETH_P_IP))
+			return xr_common_ipv4(data + ETH_HLEN + 4, data_end, c);
+		l3 += 4;
 	}
-	if (h_proto == bpf_htons(ETH_P_IPV6))
-		return xr_common_ipv6(l3, data_end, c);
-	return -1;
+	if (h_proto != bpf_htons(ETH_P_IPV6))
+		return -1;
+ipv6:
+	return xr_common_ipv6(l3, data_end, c);
 }
 
 #endif /* XR_PARSE_H */
