@@ -11,6 +11,9 @@ e2e_setup
 
 X=9001 Y=9002 Z=9003 RELOADS=${RELOADS:-1000}
 RELOAD_SECONDS=${RELOAD_SECONDS:-20} MIN_RELOADS=${MIN_RELOADS:-50}
+# However slow the machine, the loop goes on to MIN_RELOADS; this only
+# bounds it should every reload hang.
+RELOAD_DEADLINE=${RELOAD_DEADLINE:-600}
 cat >"$E2E_TMP/a.yaml" <<YAML
 name: reload-a
 allow:
@@ -34,13 +37,16 @@ bg_cli $PEER send $SRV4 $X,$Y,$Z --count 100000000 --size 64 --pps 20000 --max-s
 sender=$BG_PID
 poll 600 at_least 1 port udp $Y pass_packets # the flood has begun
 
-# RELOADS flips, or as many as fit in RELOAD_SECONDS on a slow machine.
+# RELOADS flips, or as many as fit in RELOAD_SECONDS on a slow machine but
+# never fewer than MIN_RELOADS (short of RELOAD_DEADLINE).
 failed=0 start=$SECONDS nrel=0
 for i in $(seq 1 "$RELOADS"); do
 	if [ $((i % 2)) = 1 ]; then p=b; else p=a; fi
 	xr reload $SRV_IF "$E2E_TMP/$p.yaml" >/dev/null 2>&1 || failed=$((failed + 1))
 	nrel=$i
-	[ $((SECONDS - start)) -ge "$RELOAD_SECONDS" ] && [ $((i % 2)) = 0 ] && break
+	[ $((i % 2)) = 0 ] || continue
+	[ $((SECONDS - start)) -ge "$RELOAD_SECONDS" ] && [ "$i" -ge "$MIN_RELOADS" ] && break
+	[ $((SECONDS - start)) -ge "$RELOAD_DEADLINE" ] && break
 done
 took=$((SECONDS - start))
 echo "# $nrel reloads in ${took}s"
