@@ -142,13 +142,19 @@ static __always_inline int xr_source_of(const void *l3, __u8 family,
 					__u32 gen, __u32 rule)
 {
 	const __u64 *a = (const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
+	__u64 hi;
 
-	if (family == 4)
-		return xr_source_allowed4(
-			gen, rule,
-			bpf_ntohl(((const struct iphdr *)l3)->saddr));
-	return xr_source_allowed6(gen, rule, bpf_be64_to_cpu(a[0]),
-				  bpf_be64_to_cpu(a[1]));
+	if (family == 4) {
+		__u64 addr = bpf_ntohl(((const struct iphdr *)l3)->saddr);
+
+		if (!xr_src_pre(xr_tables.src_pre4[gen & 1], addr >> 8))
+			return 0;
+		return xr_source_allowed4(gen, rule, addr);
+	}
+	hi = bpf_be64_to_cpu(a[0]);
+	if (!xr_src_pre(xr_tables.src_pre6[gen & 1], hi >> 16))
+		return 0;
+	return xr_source_allowed6(gen, rule, hi, bpf_be64_to_cpu(a[1]));
 }
 
 /*
