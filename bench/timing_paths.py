@@ -479,6 +479,21 @@ SRC_HASH = SRC_V6 + 2 * 16384 * 32
 SRC_H4 = SRC_HASH + 2 * 4096 * 96
 SRC_H6 = SRC_H4 + 2 * 8192 * 32
 HASH_MUL = 0x9E3779B97F4A7C15
+# The source prefilter (XR_SRC_PRE_BITS): a bit per /24 or /48, folded to 20 bits.
+SRC_PRE4 = SRC_H6 + 2 * 4096 * 128
+SRC_PRE6 = SRC_PRE4 + 2 * (1 << 14) * 8
+PRE_MASK = (1 << 20) - 1
+
+
+def prefilter_bits(family, nets):
+    """loader/policy.c's pre_mark(): the set bits of the prefilter of FAMILY."""
+    bits, shift = set(), (8 if family == 4 else 80)
+    for n in nets:
+        first, last = int(n.network_address) >> shift, int(n.broadcast_address) >> shift
+        if last - first >= PRE_MASK:
+            return set(range(PRE_MASK + 1))
+        bits.update(p & PRE_MASK for p in range(first, last + 1))
+    return bits
 
 
 def hash_lists(rule, nets4, nets6):
@@ -533,6 +548,13 @@ def seed_sources(mach, maps):
         for i, b in enumerate(data):
             r[VALUE_OFF + off + i] = b
     used = {4: 0, 6: 0}
+    for family, base in ((4, SRC_PRE4), (6, SRC_PRE6)):
+        words = {}
+        for n in SOURCE_RULES.values():
+            for b in prefilter_bits(family, spread_sources(family, n)):
+                words[b >> 6] = words.get(b >> 6, 0) | 1 << (b & 63)
+        for w, v in words.items():
+            put(base + w * 8, struct.pack("<Q", v))
     for rule, n in sorted(SOURCE_RULES.items()):
         lists = b""
         for family in (4, 6):

@@ -409,12 +409,13 @@ static __always_inline long xr_common_ipv4(const void *l3,
 /*
  * Up to XR_COMMON_EXT hop-by-hop, destination options or routing headers
  * from CUR (next header NH), walked as xr_parse_ipv6() walks them (8
- * bytes at least, within the payload length), then TCP or UDP; a Fragment
+ * bytes at least; a header past the payload length fails there, here
+ * the TCP or UDP header behind it does), then TCP or UDP; a Fragment
  * header, AH or a longer chain declines. Apart from the straight IPv6
  * case, so that a packet without extension headers pays nothing for it.
  */
 static __always_inline long xr_common_ext6(const __u8 *cur, const __u8 *limit,
-					   const void *data_end, __u8 nh)
+					   const void *data_end, __u64 nh)
 {
 	long key;
 	int i;
@@ -426,10 +427,29 @@ static __always_inline long xr_common_ext6(const __u8 *cur, const __u8 *limit,
 	 */
 	asm volatile("" : "+r"(nh));
 	for (i = 0; i < XR_COMMON_EXT; i++) {
-		if (nh != XR_IPPROTO_HOPOPTS && nh != XR_IPPROTO_DSTOPTS &&
-		    nh != XR_IPPROTO_ROUTING)
-			return -1;
-		if (cur + 8 > (const __u8 *)data_end || cur + 8 > limit)
+		/*
+		 * Hop-by-hop, destination options or routing: a compare
+		 * each, hop-by-hop tested first for the first header (it
+		 * may only be first), destination options for the next;
+		 * the barriers keep clang from making a bitmap test of them
+		 * (seven instructions).
+		 */
+		if (nh != (i ? XR_IPPROTO_DSTOPTS : XR_IPPROTO_HOPOPTS)) {
+			asm volatile("" : "+r"(nh));
+			if (nh !=
+			    (i ? XR_IPPROTO_HOPOPTS : XR_IPPROTO_DSTOPTS)) {
+				asm volatile("" : "+r"(nh));
+				if (nh != XR_IPPROTO_ROUTING)
+					return -1;
+			}
+		}
+		/*
+		 * Within the frame, for the verifier. Within the payload
+		 * length too, or the TCP or UDP header behind it (which
+		 * starts past this header's 8 bytes) fails that test below:
+		 * one bounds test per header.
+		 */
+		if (cur + 8 > (const __u8 *)data_end)
 			return -1;
 		nh = cur[0];
 		cur += ((__u32)cur[1] + 1) * 8;
@@ -490,33 +510,48 @@ static __always_inline long xr_parse_common(const void *data,
 					    struct xr_common *c)
 {
 	const void *l3 = data + ETH_HLEN;
-	__be16 h_proto;
+	__u32 h_proto; /* a __be16: 32 bits, or the barrier below masks it */
 
 	if (l3 > data_end)
 		return -1;
 	h_proto = *(const __be16 *)(data + ETH_ALEN * 2);
 	if (h_proto == bpf_htons(ETH_P_IP)) /* untagged IPv4: one test */
 		return xr_common_ipv4(l3, data_end, c);
-	if (xr_is_vlan(h_proto)) {
-		/*
-		 * Room for two tags is checked once: a frame with one tag
-		 * and any IP header is longer anyway.
-		 */
-		if (l3 + 8 > data_end)
-			return -1;
-		h_proto = *(const __be16 *)(l3 + 2);
-		l3 += 4;
-		/* The inner tag of 802.1ad is 802.1Q; others take xr_parse(). */
-		if (h_proto == bpf_htons(XR_ETH_P_8021Q)) {
-			h_proto = *(const __be16 *)(l3 + 2);
-			l3 += 4;
-		}
+	/*
+	 * Untagged IPv6: two tests, tags one more. The barrier keeps the
+	 * IPv4 test first (else clang may test for IPv6 before it), the
+	 * hint the tag tests after this one.
+	 */
+	asm volatile("" : "+r"(h_proto));
+	if (__builtin_expect(h_proto == bpf_htons(ETH_P_IPV6), 1))
+		goto ipv6;
+	if (h_proto != bpf_htons(XR_ETH_P_8021AD) &&
+	    h_proto != bpf_htons(XR_ETH_P_8021Q)) /* xr_is_vlan(), in 32 bits */
+		return -1;
+	/*
+	 * Room for two tags and an IPv4 header is tested once: any tagged
+	 * frame this path accepts is longer (one tag, IPv4 and UDP: 46
+	 * bytes), and with two tags it is the IPv4 header's own test.
+	 * IPv4's offsets are constants from DATA.
+	 */
+	if (data + ETH_HLEN + 8 + sizeof(struct iphdr) > data_end)
+		return -1;
+	h_proto = *(const __be16 *)(data + ETH_HLEN + 2);
+	/* The inner tag of 802.1ad is 802.1Q; others take xr_parse(). */
+	if (h_proto == bpf_htons(XR_ETH_P_8021Q)) {
+		h_proto = *(const __be16 *)(data + ETH_HLEN + 6);
 		if (h_proto == bpf_htons(ETH_P_IP))
-			return xr_common_ipv4(l3, data_end, c);
+			return xr_common_ipv4(data + ETH_HLEN + 8, data_end, c);
+		l3 += 8;
+	} else {
+		if (h_proto == bpf_htons(ETH_P_IP))
+			return xr_common_ipv4(data + ETH_HLEN + 4, data_end, c);
+		l3 += 4;
 	}
-	if (h_proto == bpf_htons(ETH_P_IPV6))
-		return xr_common_ipv6(l3, data_end, c);
-	return -1;
+	if (h_proto != bpf_htons(ETH_P_IPV6))
+		return -1;
+ipv6:
+	return xr_common_ipv6(l3, data_end, c);
 }
 
 #endif /* XR_PARSE_H */

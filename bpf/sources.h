@@ -134,6 +134,17 @@ static __always_inline int xr_in_ranges6(const struct xr_range6 *tab,
 }
 
 /*
+ * The prefilter (include/xdp_reflector.h, XR_SRC_PRE_BITS): may a source
+ * whose /24 or /48 is PREFIX be in any rule's list? 0 proves it is not.
+ */
+static __always_inline int xr_src_pre(const __u64 *bits, __u64 prefix)
+{
+	__u64 i = prefix & XR_SRC_PRE_MASK;
+
+	return (bits[i >> 6] >> (i & 63)) & 1;
+}
+
+/*
  * Hashed lists (include/xdp_reflector.h, struct xr_source_hash): one
  * probe per prefix length of the rule, each a bucket of 4 slots compared
  * with no further indirection. H's first tag is nonzero (the caller
@@ -141,7 +152,7 @@ static __always_inline int xr_in_ranges6(const struct xr_range6 *tab,
  */
 static __always_inline int xr_in_hash4(const struct xr_src_bucket4 *tab,
 				       const struct xr_source_hash *h,
-				       __u32 addr)
+				       __u64 addr)
 {
 	int i;
 

@@ -64,7 +64,9 @@ static __always_inline void xr_count(struct xr_counters *c, int pass, __u64 len)
 
 	if (!c)
 		return;
-	slot = &c->pass_packets + ((pass ^ 1) << 1);
+	/* 64-bit: in 32-bit ALU ops clang cannot fold the scaling shift */
+	slot = (__u64 *)((char *)&c->pass_packets +
+			 (((__u64)pass << 4) ^ (2 * sizeof(__u64))));
 	slot[0] += 1;
 	slot[1] += len;
 }
@@ -97,9 +99,10 @@ static __always_inline int xr_class_verdict(struct xdp_md *ctx, __u32 flags,
  * forks the verifier's path at every step: walked inline at three call
  * sites it was 460k of the 645k instructions the verifier processed, 2/3
  * of the way to the 1M limit and most of every load's time
- * (tests/bpf/fixtures.c keeps the total under 300k).
+ * (tests/bpf/fixtures.c keeps the total under 300k). GEN and RULE come
+ * first, in the registers where the caller has them for either family.
  */
-__noinline int xr_source_allowed4(__u64 addr, __u64 gen, __u64 rule)
+__noinline int xr_source_allowed4(__u64 gen, __u64 rule, __u64 addr)
 {
 	const struct xr_source_hash *h;
 
@@ -107,13 +110,15 @@ __noinline int xr_source_allowed4(__u64 addr, __u64 gen, __u64 rule)
 	rule &= XR_RULES_PER_GEN - 1;
 	h = &xr_tables.src_hash[gen][rule];
 
+	/* Kept in a register: else clang rebuilds it for each probe. */
+	asm volatile("" : "+r"(h));
 	if (h->tag4[0])
 		return xr_in_hash4(xr_tables.src_h4[gen], h, addr);
 	return xr_in_ranges4(xr_tables.src_v4[gen],
 			     &xr_tables.src_slice[gen][rule].v4, addr);
 }
 
-__noinline int xr_source_allowed6(__u64 hi, __u64 lo, __u64 gen, __u64 rule)
+__noinline int xr_source_allowed6(__u64 gen, __u64 rule, __u64 hi, __u64 lo)
 {
 	const struct xr_source_hash *h;
 
@@ -137,12 +142,19 @@ static __always_inline int xr_source_of(const void *l3, __u8 family,
 					__u32 gen, __u32 rule)
 {
 	const __u64 *a = (const __u64 *)&((const struct ipv6hdr *)l3)->saddr;
+	__u64 hi;
 
-	if (family == 4)
-		return xr_source_allowed4(
-			bpf_ntohl(((const struct iphdr *)l3)->saddr), gen, rule);
-	return xr_source_allowed6(bpf_be64_to_cpu(a[0]), bpf_be64_to_cpu(a[1]),
-				  gen, rule);
+	if (family == 4) {
+		__u64 addr = bpf_ntohl(((const struct iphdr *)l3)->saddr);
+
+		if (!xr_src_pre(xr_tables.src_pre4[gen & 1], addr >> 8))
+			return 0;
+		return xr_source_allowed4(gen, rule, addr);
+	}
+	hi = bpf_be64_to_cpu(a[0]);
+	if (!xr_src_pre(xr_tables.src_pre6[gen & 1], hi >> 16))
+		return 0;
+	return xr_source_allowed6(gen, rule, hi, bpf_be64_to_cpu(a[1]));
 }
 
 /*

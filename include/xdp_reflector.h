@@ -441,6 +441,22 @@ struct xr_flow {
  *                          struct xr_port_entry would be, so the loader
  *                          fills them with stores through mmap.
  */
+/*
+ * The source prefilter: per generation and family, one bit per /24
+ * (IPv4) or /48 (IPv6), folded to its low XR_SRC_PRE_BITS bits (IPv4:
+ * address bits 8-27, i.e. (addr >> 8) & mask; IPv6: bits 28-47, i.e.
+ * (high 64 bits >> 16) & mask), set where any rule lists a network that
+ * covers part of such a prefix. A source whose bit is clear is in no
+ * rule's list of its family, and is dropped without the rule's hash or
+ * search: the source that brute-forces a source-restricted admin port is
+ * almost never in a listed /24. A set bit proves nothing: the rule's own
+ * list decides. A network that covers 2^XR_SRC_PRE_BITS prefixes or more
+ * sets every bit.
+ */
+#define XR_SRC_PRE_BITS 20
+#define XR_SRC_PRE_MASK ((1U << XR_SRC_PRE_BITS) - 1)
+#define XR_SRC_PRE_WORDS (1U << (XR_SRC_PRE_BITS - 6))
+
 struct xr_port_slot {
 	struct xr_port_entry entry;
 	__u32 pad;
@@ -457,6 +473,9 @@ struct xr_tables {
 	struct xr_source_hash src_hash[XR_GENS][XR_RULES_PER_GEN];
 	struct xr_src_bucket4 src_h4[XR_GENS][1 << XR_SRC_HASH_BITS4];
 	struct xr_src_bucket6 src_h6[XR_GENS][1 << XR_SRC_HASH_BITS6];
+	/* The source prefilter (XR_SRC_PRE_BITS), written likewise. */
+	__u64 src_pre4[XR_GENS][XR_SRC_PRE_WORDS];
+	__u64 src_pre6[XR_GENS][XR_SRC_PRE_WORDS];
 	/*
 	 * xr_rate_src's hash seed and its sets - 1, and the kernel's tick in
 	 * ns (clock_getres(CLOCK_MONOTONIC_COARSE), the rate limits' clock is
@@ -464,6 +483,7 @@ struct xr_tables {
 	 * so never by a reload). A mask of 0 puts every source in set 0, which
 	 * only tracks fewer of them; a tick of 0 makes the clock
 	 * bpf_ktime_get_coarse_ns(), the same time through a helper call.
+	 * Last in the struct (bench/timing_paths.py finds the tick there).
 	 */
 	__u64 rate_seed;
 	__u32 rate_set_mask;
@@ -476,7 +496,8 @@ _Static_assert(sizeof(struct xr_tables) ==
 					  XR_SOURCES_MAX * (8 + 32) +
 					  XR_RULES_PER_GEN * 96 +
 					  (32 << XR_SRC_HASH_BITS4) +
-					  (128 << XR_SRC_HASH_BITS6)) +
+					  (128 << XR_SRC_HASH_BITS6) +
+					  2 * 8 * XR_SRC_PRE_WORDS) +
 			       16,
 	       "xr_tables layout");
 

@@ -411,6 +411,28 @@ static int hash_rule6(struct xr_policy_sources *src, size_t rule,
 	return 0;
 }
 
+/*
+ * Set the prefilter's bits of the /24s or /48s FIRST..LAST (prefix
+ * values) in *BITS (include/xdp_reflector.h, XR_SRC_PRE_BITS).
+ */
+static int pre_mark(__u64 **bits, uint64_t first, uint64_t last)
+{
+	uint64_t p;
+
+	if (!*bits) {
+		*bits = calloc(XR_SRC_PRE_WORDS, sizeof(**bits));
+		if (!*bits)
+			return -ENOMEM;
+	}
+	if (last - first >= XR_SRC_PRE_MASK) {
+		memset(*bits, 0xff, XR_SRC_PRE_WORDS * sizeof(**bits));
+		return 0;
+	}
+	for (p = first; p <= last; p++)
+		(*bits)[(p & XR_SRC_PRE_MASK) >> 6] |= 1ULL << (p & 63);
+	return 0;
+}
+
 int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		   const struct xr_cidr *cidrs, size_t n)
 {
@@ -429,6 +451,14 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 	for (i = 0; i < n; i++) {
 		xr_u128 last, first = cidr_first(&cidrs[i], &last);
 
+		if (cidrs[i].family == AF_INET)
+			err = pre_mark(&src->pre4, (uint64_t)(first >> 8),
+				       (uint64_t)(last >> 8));
+		else
+			err = pre_mark(&src->pre6, (uint64_t)(first >> 80),
+				       (uint64_t)(last >> 80));
+		if (err)
+			goto out;
 		if (cidrs[i].family == AF_INET) {
 			s4[n4++] = (struct span){ first, last };
 			continue;
@@ -496,6 +526,8 @@ void xr_sources_free(struct xr_policy_sources *src)
 	free(src->v6);
 	free(src->h4);
 	free(src->h6);
+	free(src->pre4);
+	free(src->pre6);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -521,6 +553,14 @@ void xr_sources_store(struct xr_tables *t, uint32_t gen,
 		memcpy(t->src_h6[gen], src->h6, sizeof(t->src_h6[gen]));
 	else
 		memset(t->src_h6[gen], 0, sizeof(t->src_h6[gen]));
+	if (src->pre4)
+		memcpy(t->src_pre4[gen], src->pre4, sizeof(t->src_pre4[gen]));
+	else
+		memset(t->src_pre4[gen], 0, sizeof(t->src_pre4[gen]));
+	if (src->pre6)
+		memcpy(t->src_pre6[gen], src->pre6, sizeof(t->src_pre6[gen]));
+	else
+		memset(t->src_pre6[gen], 0, sizeof(t->src_pre6[gen]));
 }
 
 /* ---- Compiling ---------------------------------------------------------- */

@@ -65,6 +65,9 @@ struct xr_policy_sources {
 	struct xr_source_hash hash[XR_RULES_MAX];
 	struct xr_src_bucket4 *h4;
 	struct xr_src_bucket6 *h6;
+	/* The prefilter's bits (XR_SRC_PRE_WORDS each), NULL: none set. */
+	__u64 *pre4;
+	__u64 *pre6;
 };
 
 struct xr_policy {

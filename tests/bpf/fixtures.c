@@ -917,6 +917,30 @@ static void ip6_len_before_l4(struct frame *f)
 	ip6(f)->payload_len = htons(f->l4 - f->l3 - sizeof(struct ipv6hdr) + 4);
 }
 
+/*
+ * The payload length ends where the TCP header starts: the header lies in
+ * the frame, past the IP packet (the short path tests extension headers
+ * against the frame only, the TCP or UDP header against both).
+ */
+static void ip6_len_at_l4(struct frame *f)
+{
+	ip6(f)->payload_len = htons(f->l4 - f->l3 - sizeof(struct ipv6hdr));
+}
+
+/* The first extension header's length byte 255: 2048 bytes, off the frame. */
+static void ext0_len_255(struct frame *f)
+{
+	f->b[f->ext[0] + 1] = 255;
+}
+
+/* The second's at 255, the payload length claiming all of it. */
+static void ext1_len_255_long(struct frame *f)
+{
+	f->b[f->ext[1] + 1] = 255;
+	ip6(f)->payload_len =
+		htons(f->ext[1] - f->l3 - sizeof(struct ipv6hdr) + 2048 + 20);
+}
+
 static void cut_ah4(struct frame *f)
 {
 	cut(f, f->l3 + sizeof(struct iphdr) + 6);
@@ -1083,6 +1107,15 @@ static const struct row rows[] = {
 	{ .name = "one VID-0 tag to v6 udp 44250: judged by the port, passes",
 	  .pkt = { .vlans = 1, .vid0 = 1, UDP6(44250) },
 	  .verdict = XDP_PASS, .counter = PORT(UDP, 44250) },
+	{ .name = "two 802.1ad tags (inner not 802.1Q: the full parse) to tcp 443: passes",
+	  .pkt = { .vlans = 2, .tpid = XR_ETH_P_8021AD, TCP4(443) },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "two 802.1ad tags (inner not 802.1Q: the full parse) to tcp 5432: dropped by port",
+	  .pkt = { .vlans = 2, .tpid = XR_ETH_P_8021AD, TCP4(5432) },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
+	{ .name = "one 802.1ad tag to tcp 5432: dropped by port",
+	  .pkt = { .vlans = 1, .tpid = XR_ETH_P_8021AD, TCP4(5432) },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
 	{ .name = "two 802.1Q tags (not ad outside) to tcp 6379: dropped by port",
 	  .pkt = { .vlans = 2, .tpid = XR_ETH_P_8021Q, TCP4(6379) },
 	  .verdict = XDP_DROP, .counter = PORT(TCP, 6379) },
@@ -1384,6 +1417,30 @@ static const struct row rows[] = {
 		   .mangle = ip6_len_inside_ext },
 	  .tweak = { .other_ip_pass = 1 },
 	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 payload length ends where the tcp header starts (hop-by-hop): malformed",
+	  .pkt = { TCP6(443), EXTS(EXT_HOP), .mangle = ip6_len_at_l4 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 payload length ends where the udp header starts (two headers): malformed",
+	  .pkt = { UDP6(44250), EXTS(EXT_HOP, EXT_DST), .mangle = ip6_len_at_l4 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 hop-by-hop length byte 255 (2048 bytes, past the frame) to tcp 443: malformed",
+	  .pkt = { TCP6(443), EXTS(EXT_HOP), .mangle = ext0_len_255 },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 second header's length byte 255, payload length to match, tcp 443: malformed",
+	  .pkt = { TCP6(443), EXTS(EXT_HOP, EXT_DST), .mangle = ext1_len_255_long },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "v6 three headers (hop-by-hop, destination options, routing) then tcp 443 allowed",
+	  .pkt = { TCP6(443), EXTS(EXT_HOP, EXT_DST, EXT_RT) },
+	  .verdict = XDP_PASS, .counter = PORT(TCP, 443) },
+	{ .name = "v6 three headers then tcp 5432 denied",
+	  .pkt = { TCP6(5432), EXTS(EXT_HOP, EXT_DST, EXT_RT) },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
+	{ .name = "802.1ad+802.1Q, v6 hop-by-hop + destination options then udp 44250 allowed",
+	  .pkt = { .vlans = 2, UDP6(44250), EXTS(EXT_HOP, EXT_DST) },
+	  .verdict = XDP_PASS, .counter = PORT(UDP, 44250) },
+	{ .name = "802.1ad+802.1Q, v6 routing header then tcp 5432 denied",
+	  .pkt = { .vlans = 2, TCP6(5432), EXTS(EXT_RT) },
+	  .verdict = XDP_DROP, .counter = PORT(TCP, 5432) },
 	{ .name = "v6 payload length ends before the tcp header does: malformed",
 	  .pkt = { TCP6(443), EXTS(EXT_HOP), .mangle = ip6_len_before_l4 },
 	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
@@ -1835,6 +1892,9 @@ static const struct row rows[] = {
 	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
 	{ .name = "malformed: truncated IPv4 header (19 bytes)",
 	  .pkt = { TCP4(443), .mangle = cut_ipv4_header },
+	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
+	{ .name = "malformed: truncated IPv4 header behind one 802.1Q tag",
+	  .pkt = { .vlans = 1, TCP4(443), .mangle = cut_ipv4_header },
 	  .verdict = XDP_DROP, .counter = CLASS(MALFORMED) },
 	{ .name = "malformed: truncated IPv4 header behind 802.1ad+802.1Q",
 	  .pkt = { .vlans = 2, TCP4(443), .mangle = cut_ipv4_header },

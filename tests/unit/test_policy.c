@@ -1235,9 +1235,105 @@ static void test_source_hash_matches_the_cidrs(void **state)
 	free(t);
 }
 
+static uint64_t hi64(const uint8_t *a)
+{
+	uint64_t hi = 0;
+	int j;
+
+	for (j = 0; j < 8; j++)
+		hi = hi << 8 | a[j];
+	return hi;
+}
+
+/*
+ * The prefilter may only say "in no list" of a source no listed network
+ * holds: every address of every network (its edges and random ones
+ * inside) finds its bit set; a source far from them mostly does not; a
+ * network of 2^20 prefixes or more sets every bit.
+ */
+static void test_source_prefilter_never_rejects_a_listed_source(void **state)
+{
+	static const char *const nets[] = {
+		"192.0.2.0/24", "198.51.100.7/32", "10.0.0.0/14", "203.0.113.128/25",
+		"2001:db8:1::/48", "2001:db8:ff00::/40", "2001:db8:5:6::1/128",
+		"2a00:1450:4000::/37",
+	};
+	struct xr_policy_sources src = { 0 };
+	struct xr_tables *t = calloc(1, sizeof(*t));
+	struct xr_cidr c[8], wide;
+	char why[256];
+	size_t i, j, n = sizeof(nets) / sizeof(nets[0]), far = 0, rejected = 0;
+	unsigned int seed = 11;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < n; i++)
+		assert_int_equal(xr_parse_cidr(nets[i], &c[i], why, sizeof(why)), 0);
+	assert_int_equal(xr_sources_add(&src, 2, c, n), 0);
+	xr_sources_store(t, 0, &src);
+	for (i = 0; i < 40000; i++) {
+		const struct xr_cidr *k = &c[i % n];
+		uint8_t a[16];
+
+		/* Inside K: its first, its last, or a random address in it. */
+		for (j = 0; j < 16; j++)
+			a[j] = (uint8_t)(rand_r(&seed) >> 7);
+		for (j = 0; j < (k->family == AF_INET ? 4U : 16U); j++) {
+			unsigned int keep = k->prefixlen > 8 * j ?
+						    (k->prefixlen - 8 * j >= 8 ? 8 : k->prefixlen - 8 * j) :
+						    0;
+			uint8_t m = (uint8_t)(0xff00 >> keep);
+
+			if ((i / n) % 3 == 0)
+				a[j] = 0; /* the first address */
+			else if ((i / n) % 3 == 1)
+				a[j] = 0xff; /* the last */
+			a[j] = (uint8_t)((k->addr[j] & m) | (a[j] & ~m));
+		}
+		assert_true(xr_cidr_contains(k, k->family, a));
+		if (k->family == AF_INET) {
+			uint32_t v = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+
+			if (!xr_src_pre(t->src_pre4[0], v >> 8))
+				fail_msg("%s: %u.%u.%u.%u rejected by the prefilter",
+					 nets[i % n], a[0], a[1], a[2], a[3]);
+		} else if (!xr_src_pre(t->src_pre6[0], hi64(a) >> 16)) {
+			fail_msg("%s: an address inside rejected by the prefilter",
+				 nets[i % n]);
+		}
+	}
+	/* Random IPv4 sources outside every network: most are rejected. */
+	for (i = 0; i < 10000; i++) {
+		uint32_t v = (uint32_t)rand_r(&seed) << 1 ^ (uint32_t)rand_r(&seed);
+		uint8_t a[4] = { v >> 24, v >> 16, v >> 8, v };
+		int in = 0;
+
+		for (j = 0; j < n; j++)
+			in |= c[j].family == AF_INET && xr_cidr_contains(&c[j], AF_INET, a);
+		if (in)
+			continue;
+		far++;
+		rejected += !xr_src_pre(t->src_pre4[0], v >> 8);
+	}
+	assert_true(far > 9000);
+	assert_true(rejected > far * 99 / 100);
+	/* A /12 of IPv6 (2^36 /48s): every bit, and so every IPv6 source. */
+	assert_int_equal(xr_parse_cidr("2400::/12", &wide, why, sizeof(why)), 0);
+	assert_int_equal(xr_sources_add(&src, 3, &wide, 1), 0);
+	xr_sources_store(t, 1, &src);
+	for (i = 0; i < XR_SRC_PRE_WORDS; i++)
+		if (t->src_pre6[1][i] != ~0ULL)
+			fail_msg("word %zu of the IPv6 prefilter is not full", i);
+	/* The other generation is as it was stored. */
+	assert_int_equal(xr_src_pre(t->src_pre6[0], 0x3fff0000ULL), 0);
+	xr_sources_free(&src);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_prefilter_never_rejects_a_listed_source),
 		cmocka_unit_test(test_ports_single_and_range),
 		cmocka_unit_test(test_ports_rejects_zero_big_text_and_inverted),
 		cmocka_unit_test(test_cidr_v4_v6_and_bare_addresses),
