@@ -478,7 +478,7 @@ whole:
  * parse, as in xr_limited(), cost a guarded datagram twice the plain
  * one's instructions. Returns the verdict, or -1 where xr_guard_common()
  * declines; a drop with monitor mode or a capture on goes to xr_verdict()
- * (its drop end).
+ * (its drop end; the guard keeps no state, so deciding again is exact).
  */
 static __always_inline long xr_guarded(struct xdp_md *ctx, const void *l3,
 				       __u8 family, __u64 key, __u32 *stat_key)
@@ -507,8 +507,8 @@ static __always_inline long xr_guarded(struct xdp_md *ctx, const void *l3,
  * for a packet whose IP header xr_parse_common() accepted at L3: the TCP
  * flags of a header right behind the IP header and the source word are
  * read here, and the source's bucket taken (xr_rate_allow_src()). Returns
- * the verdict, or -1 for the long way (IPv6 extension headers); a drop
- * with monitor mode or a capture on goes to xr_verdict() (its drop end).
+ * the verdict, or -1 for the long way (IPv6 extension headers, and every
+ * packet while monitor mode or a capture is on).
  */
 static __always_inline long xr_rated(struct xdp_md *ctx, const void *l3,
 				     __u8 family, __u64 key, __u32 *stat_key,
@@ -518,6 +518,13 @@ static __always_inline long xr_rated(struct xdp_md *ctx, const void *l3,
 	const __u8 *th;
 	int ok;
 
+	/*
+	 * With monitor mode or a capture on, the long way decides (its drop
+	 * end): a drop decided here and again there would count the source's
+	 * drop twice, or take a second token.
+	 */
+	if (xr_drop_end_on(key >> 17))
+		return -1;
 	if (family == 4) {
 		th = l3 + sizeof(struct iphdr);
 	} else {
@@ -542,8 +549,6 @@ static __always_inline long xr_rated(struct xdp_md *ctx, const void *l3,
 			*(const __u64 *)&((const struct ipv6hdr *)l3)->saddr, 6,
 			key >> 17, rule);
 	if (!ok) {
-		if (xr_drop_end_on(key >> 17))
-			return xr_verdict(ctx);
 		xr_count_limit(bpf_map_lookup_elem(&xr_limit_stats, stat_key),
 			       XR_CLASS_RATE,
 			       (void *)(long)ctx->data_end -
