@@ -9,13 +9,18 @@
  * The buckets live in xr_rate_src, a set-associative table sized by the
  * profile (defaults: rate_sources; struct xr_rate_set): a hash of the key
  * under the load's seed picks a set of XR_RATE_WAYS slots, compared in
- * place. When a set is full, a new source takes the slot whose tat is
- * oldest: a source idle for a while (its bucket full again, so forgetting
- * it changes nothing) before any active one. A forgotten source comes back
- * with a full bucket, so eviction can only let a source pass more, never
- * drop one that is active and within its limit. The hash is a multiply-
- * xorshift of the seeded key, no keyed PRF: it keeps sources that do not
- * know the seed from aiming at one set, no more.
+ * place. A new source takes the slot whose tat is oldest. When that tat
+ * has passed (an empty slot, or a source whose bucket is full again:
+ * idle), forgetting it changes nothing: a forgotten source comes back with
+ * a full bucket. When it has not, every source of the set is mid-use, and
+ * the new one takes over the debt of the one that used least (its tat):
+ * sources that rotate through a set, more of them than it holds, share
+ * their limits instead of escaping them by evicting each other. The price:
+ * a legitimate source that falls into a set four sources over their
+ * limits hold can be dropped; with the seed drawn at each load, that takes
+ * an attack with about as many busy sources as the table has slots. The
+ * hash is a multiply-xorshift of the seeded key, no keyed PRF: it keeps
+ * sources that do not know the seed from aiming at one set, no more.
  *
  * The clock is jiffies (bpf_jiffies64(), one load once the verifier has
  * inlined it) times the tick in ns the loader read from
@@ -27,11 +32,16 @@
  * where it was, whatever the clock said); what the tick changes is when:
  * a limited source's tokens of one tick are released at the tick, so in
  * any window a source passes at most burst + rate x (window + one tick).
+ * The clock stands still for a tick while packets keep coming: a tick of
+ * slack above the burst (XR_RATE_SLACK) keeps a source under its rate
+ * passing when the rate is more than the burst per tick.
  *
  * Reads and writes of a slot are not atomic: two CPUs racing on one source
  * may each pass a packet the other would have counted, and two new
  * sources racing for one slot may leave it to either (RSS usually keeps a
- * source on one CPU). Any of it only ever passes more.
+ * source on one CPU). A source's key is read again after its tat: a slot
+ * another CPU gave to a new source meanwhile passes the packet rather than
+ * judge it by the newcomer's tat (stores are ordered: key, then tat).
  */
 #ifndef XR_RATE_H
 #define XR_RATE_H
@@ -42,6 +52,8 @@
 #include "maps.h"
 
 #define XR_RATE_MUL 0x9e3779b97f4a7c15ULL /* 2^64 / golden ratio, odd */
+/* The slack of the coarse clock's fallback (no tick from the loader). */
+#define XR_RATE_SLACK_COARSE_NS 10000000ULL
 
 /*
  * Does a packet from the source whose key is (W0: bucket | family << 32,
@@ -53,7 +65,7 @@ static __always_inline int xr_rate_take(__u64 w0, __u64 w1, __u64 interval_ns,
 {
 	struct xr_rate_slot *sl, *old;
 	struct xr_rate_set *set;
-	__u64 h, now, tat;
+	__u64 h, now, tat, slack;
 	__u32 idx;
 
 	h = (w1 ^ xr_tables.rate_seed) * XR_RATE_MUL;
@@ -63,8 +75,10 @@ static __always_inline int xr_rate_take(__u64 w0, __u64 w1, __u64 interval_ns,
 	if (!set)
 		return 1;
 	/* jiffies: one load (the verifier inlines it), where a call cost 2 ns. */
-	now = xr_tables.rate_tick_ns ? bpf_jiffies64() * xr_tables.rate_tick_ns
-				     : bpf_ktime_get_coarse_ns();
+	slack = xr_tables.rate_tick_ns;
+	now = slack ? bpf_jiffies64() * slack : bpf_ktime_get_coarse_ns();
+	if (!slack)
+		slack = XR_RATE_SLACK_COARSE_NS;
 
 #define XR_RATE_WAY(i)                                                       \
 	sl = &set->slot[i];                                                  \
@@ -77,7 +91,10 @@ static __always_inline int xr_rate_take(__u64 w0, __u64 w1, __u64 interval_ns,
 #undef XR_RATE_WAY
 	_Static_assert(XR_RATE_WAYS == 4, "xr_rate_take() unrolls 4 ways");
 
-	/* New here: the slot whose bucket is fullest (oldest tat) is taken. */
+	/*
+	 * New here: the slot whose bucket is fullest (oldest tat) is taken,
+	 * with its debt if it has one (see the top of this file).
+	 */
 	old = &set->slot[0];
 	if (set->slot[1].st.tat_ns < old->st.tat_ns)
 		old = &set->slot[1];
@@ -85,15 +102,27 @@ static __always_inline int xr_rate_take(__u64 w0, __u64 w1, __u64 interval_ns,
 		old = &set->slot[2];
 	if (set->slot[3].st.tat_ns < old->st.tat_ns)
 		old = &set->slot[3];
-	*(__u64 *)&old->key = w0;
-	*((__u64 *)&old->key + 1) = w1;
-	old->st.tat_ns = now + interval_ns;
+	tat = old->st.tat_ns > now ? old->st.tat_ns : now;
+	/* Key first, then tat: the order found: below relies on. */
+	*(volatile __u64 *)&old->key = w0;
+	*((volatile __u64 *)&old->key + 1) = w1;
+	if (tat - now > burst_ns + slack) {
+		*(volatile __u64 *)&old->st.tat_ns = tat;
+		old->st.dropped = 1;
+		return 0;
+	}
+	*(volatile __u64 *)&old->st.tat_ns = tat + interval_ns;
 	old->st.dropped = 0;
 	return 1;
 
 found:
-	tat = sl->st.tat_ns > now ? sl->st.tat_ns : now;
-	if (tat - now > burst_ns) {
+	tat = *(volatile __u64 *)&sl->st.tat_ns;
+	/* Given to a new source by another CPU meanwhile: not ours to judge. */
+	if (*(volatile __u64 *)&sl->key != w0 ||
+	    *((volatile __u64 *)&sl->key + 1) != w1)
+		return 1;
+	tat = tat > now ? tat : now;
+	if (tat - now > burst_ns + slack) {
 		sl->st.dropped++;
 		return 0;
 	}

@@ -336,9 +336,8 @@ _Static_assert(sizeof(struct xr_rate_state) == 16, "xr_rate_state layout");
  * source. A source's set is a hash of its key under a seed the loader
  * draws at each load (xr_tables.rate_seed), so that no one can aim sources
  * at one set; a set holds XR_RATE_WAYS sources, and a new source takes the
- * slot of the one whose bucket is fullest (the oldest tat: an idle source,
- * whose bucket is full anyway, before any active one). Forgetting a source
- * only ever gives it a full bucket again: never a drop.
+ * slot of the one whose bucket is fullest (the oldest tat), with its debt
+ * when it has one (bpf/rate.h says why).
  */
 #define XR_RATE_WAYS 4
 struct xr_rate_slot {

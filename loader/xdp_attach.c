@@ -216,9 +216,19 @@ int xr_dp_load(const char *root, const char *iface, int ifindex, int mode,
 		 * be: a bpf_link cannot replace a program attached through
 		 * netlink in one step.
 		 */
+		LIBBPF_OPTS(bpf_xdp_attach_opts, dopts);
+
 		other_fd = bpf_prog_get_fd_by_id(other->prog_id);
+		dopts.old_prog_fd = other_fd;
+		/*
+		 * XDP_FLAGS_REPLACE: only that program. If another tool put
+		 * something else there since the query, the detach fails
+		 * (EEXIST) and nothing is taken off.
+		 */
 		if (other_fd < 0 ||
-		    bpf_xdp_detach(ifindex, xdp_flags(other->mode), NULL)) {
+		    bpf_xdp_detach(ifindex,
+				   xdp_flags(other->mode) | XDP_FLAGS_REPLACE,
+				   &dopts)) {
 			err = -errno;
 			fprintf(stderr, "error: %s: cannot take over XDP program %u: %s%s\n",
 				iface, other->prog_id, strerror(-err),

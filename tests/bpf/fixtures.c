@@ -3260,20 +3260,22 @@ static int rate_udp_verdict(const char *src)
 
 /*
  * xr_rate_src's sets (bpf/rate.h), squeezed to one set of XR_RATE_WAYS
- * slots: a limited source stays limited while the set has room; a source
- * more than the set holds takes the slot of the fullest bucket (the
- * oldest tat), and the source forgotten comes back with a full bucket:
- * eviction only ever lets a source pass, never drops one.
+ * slots: a limited source stays limited while the set has room. A source
+ * more than the set holds takes the slot of the fullest bucket (the oldest
+ * tat) with its debt, so that sources rotating through a full set stay
+ * limited (before, each newcomer came with a full bucket: five sources
+ * sent in turn were never limited); a slot whose bucket is full again
+ * (idle) is taken with no debt, and its source forgotten at no cost.
  */
 static void rate_set_full(void **state)
 {
-	const char *src[XR_RATE_WAYS + 1] = { "100.64.9.1", "100.64.9.2",
+	const char *src[XR_RATE_WAYS + 2] = { "100.64.9.1", "100.64.9.2",
 					       "100.64.9.3", "100.64.9.4",
-					       "100.64.9.5" };
+					       "100.64.9.5", "100.64.9.6" };
 	struct xr_tables *t = &skel->bss->xr_tables;
 	__u32 mask = t->rate_set_mask, zero = 0;
-	struct xr_rate_set empty = {};
-	int i;
+	struct xr_rate_set empty = {}, set;
+	int i, round;
 
 	(void)state;
 	t->rate_set_mask = 0;
@@ -3286,11 +3288,23 @@ static void rate_set_full(void **state)
 	assert_int_equal(rate_udp_verdict(src[0]), XDP_DROP);
 	for (i = 1; i < XR_RATE_WAYS; i++)
 		assert_int_equal(rate_udp_verdict(src[i]), XDP_DROP);
-	/* One more source: it takes the oldest tat's slot, the first's. */
-	assert_int_equal(rate_udp_verdict(src[XR_RATE_WAYS]), XDP_PASS);
-	assert_int_equal(rate_udp_verdict(src[XR_RATE_WAYS]), XDP_DROP);
-	/* Forgotten, the first comes back with a full bucket: it passes. */
-	assert_int_equal(rate_udp_verdict(src[0]), XDP_PASS);
+	/*
+	 * Six sources in turn through the four slots, three rounds: each
+	 * newcomer takes over a limited source's debt, and nobody passes.
+	 */
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < XR_RATE_WAYS + 2; i++)
+			if (rate_udp_verdict(src[i]) != XDP_DROP)
+				fail_msg("round %d: %s passed through a full set",
+					 round, src[i]);
+	/* A slot whose bucket is full again (its tat past): no debt. */
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.xr_rate_src),
+					     &zero, &set), 0);
+	set.slot[2].st.tat_ns = 1;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_src),
+					     &zero, &set, BPF_ANY), 0);
+	assert_int_equal(rate_udp_verdict("100.64.9.7"), XDP_PASS);
+	assert_int_equal(rate_udp_verdict("100.64.9.7"), XDP_DROP);
 	t->rate_set_mask = mask;
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.xr_rate_src),
 					     &zero, &empty, BPF_ANY), 0);
@@ -3374,8 +3388,8 @@ int main(int argc, char **argv)
 		"verifier: each program within 30% of the 1M instruction limit";
 	tests[N_ROWS + N_EGRESS_ROWS + 4].test_func = verifier_within_budget;
 	tests[N_ROWS + N_EGRESS_ROWS + 5].name =
-		"rate: a full set of the buckets forgets the fullest bucket, and the "
-		"source forgotten passes again (never a drop)";
+		"rate: a full set of the buckets: newcomers take over the fullest "
+		"bucket's debt (rotation gains nothing), an idle slot is taken free";
 	tests[N_ROWS + N_EGRESS_ROWS + 5].test_func = rate_set_full;
 	ret = _cmocka_run_group_tests("fixtures", tests,
 				      N_ROWS + N_EGRESS_ROWS + 6, setup_program,
