@@ -93,7 +93,12 @@ static void build_frame(struct ctx *c, int tcp, __u16 port)
 {
 	struct ethhdr *eth = (struct ethhdr *)c->frame;
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	size_t l4 = tcp ? sizeof(struct tcphdr) : sizeof(struct udphdr);
+	/*
+	 * A UDP datagram carries an RTP header (first byte 0x80): the
+	 * deployment profile guards its media range (guard: webrtc), which
+	 * drops an empty datagram whatever the port table says.
+	 */
+	size_t l4 = tcp ? sizeof(struct tcphdr) : sizeof(struct udphdr) + 12;
 
 	memset(c->frame, 0, sizeof(c->frame));
 	memcpy(eth->h_dest, "\x02\0\0\0\0\x01", ETH_ALEN);
@@ -119,7 +124,8 @@ static void build_frame(struct ctx *c, int tcp, __u16 port)
 
 		uh->source = htons(40000);
 		uh->dest = htons(port);
-		uh->len = htons(sizeof(*uh));
+		uh->len = htons((__u16)l4);
+		((__u8 *)(uh + 1))[0] = 0x80; /* RTP version 2 */
 	}
 	c->frame_len = (__u32)(sizeof(*eth) + sizeof(*ip) + l4);
 }
