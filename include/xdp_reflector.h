@@ -357,7 +357,35 @@ _Static_assert(sizeof(struct xr_rate_set) == 128, "xr_rate_set layout");
 #define XR_RATE_SOURCES_MAX (16 * 1024 * 1024)
 
 #ifndef __bpf__
+#include <string.h>
 #include <time.h>
+
+/*
+ * KEY as bpf/rate.h writes it: two native 64-bit words, bucket | family
+ * << 32, then the source word as loaded from the packet (an IPv4 address
+ * zero-extended, or the first 8 bytes of an IPv6 one). struct
+ * xr_rate_key's bytes match those words on a little-endian host only;
+ * this reads them on any. ADDR: the address bytes in network order (4 or
+ * 8 of them, the rest 0).
+ */
+static inline void xr_rate_key_read(const struct xr_rate_key *key,
+				    __u32 *bucket, __u8 *family, __u8 addr[8])
+{
+	__u64 w0, w1;
+	__u32 a4;
+
+	memcpy(&w0, key, sizeof(w0));
+	memcpy(&w1, (const __u8 *)key + sizeof(w0), sizeof(w1));
+	*bucket = (__u32)w0;
+	*family = (__u8)(w0 >> 32);
+	memset(addr, 0, 8);
+	if (*family == 4) {
+		a4 = (__u32)w1;
+		memcpy(addr, &a4, sizeof(a4));
+	} else {
+		memcpy(addr, &w1, sizeof(w1));
+	}
+}
 
 /*
  * The kernel's tick in ns, for xr_tables.rate_tick_ns: the coarse clocks'

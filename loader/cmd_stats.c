@@ -141,24 +141,24 @@ static int read_limits(const struct xr_maps *m, struct xr_stats_snap *s)
 			n = tracked;
 	}
 	for (size_t i = 0; !err && i < n; i++) {
-		struct xr_rate_key key = slots[i].key;
 		struct xr_stats_limited one = {0};
 		char addr[INET6_ADDRSTRLEN];
-		__u8 a16[16] = {0};
+		__u8 a16[16] = {0}, family;
 		__u64 dropped = slots[i].st.dropped;
+		__u32 bucket;
 
-		if (!dropped || (key.family != 4 && key.family != 6))
+		xr_rate_key_read(&slots[i].key, &bucket, &family, a16);
+		if (!dropped || (family != 4 && family != 6))
 			continue;
-		if (key.family == 4) {
-			inet_ntop(AF_INET, key.addr, addr, sizeof(addr));
+		if (family == 4) {
+			inet_ntop(AF_INET, a16, addr, sizeof(addr));
 			snprintf(one.source, sizeof(one.source), "%s", addr);
 		} else {
-			memcpy(a16, key.addr, 8);
 			inet_ntop(AF_INET6, a16, addr, sizeof(addr));
 			snprintf(one.source, sizeof(one.source), "%s/64", addr);
 		}
-		one.proto = (__u8)(key.bucket >> 16);
-		one.port = (__u16)key.bucket;
+		one.proto = (__u8)(bucket >> 16);
+		one.port = (__u16)bucket;
 		one.dropped = dropped;
 		xr_stats_add_limited(s, &one);
 	}
