@@ -154,8 +154,7 @@ struct ytext {
 	struct xr_loc last; /* the last character (1:1 for an empty file) */
 };
 
-/* Bytes of the line break at B[0..N) (CRLF is one break), or 0. */
-static size_t line_break(const unsigned char *b, size_t n)
+size_t xr_yaml_line_break(const unsigned char *b, size_t n)
 {
 	if (b[0] == '\r')
 		return n > 1 && b[1] == '\n' ? 2 : 1;
@@ -198,7 +197,7 @@ static void ytext_walk(const struct ytext *t, size_t at, struct xr_loc *at_loc,
 	while (i < at && i < t->len) {
 		last->line = line;
 		last->col = col;
-		br = line_break(t->buf + i, t->len - i);
+		br = xr_yaml_line_break(t->buf + i, t->len - i);
 		if (br) {
 			i += br;
 			line++;

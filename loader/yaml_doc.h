@@ -69,4 +69,10 @@ const char *ynode_kind_text(const struct ynode *n);
 /* The value of KEY in the mapping MAP, or NULL. */
 struct ynode *ynode_get(const struct ynode *map, const char *key);
 
+/*
+ * Bytes of the line break at B[0..N) (N >= 1), or 0: libyaml's IS_BREAK
+ * (CR, LF, NEL, LS, PS), CRLF as one; the lines positions are counted in.
+ */
+size_t xr_yaml_line_break(const unsigned char *b, size_t n);
+
 #endif /* XR_YAML_DOC_H */

@@ -30,6 +30,7 @@
 #include "diag.h"
 #include "policy.h"
 #include "toggles.h"
+#include "yaml_doc.h"
 
 #ifndef XR_FUZZ_POLICIES
 #define XR_FUZZ_POLICIES "policies"
@@ -70,21 +71,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Bytes of the line break at B[0..N), or 0: libyaml's IS_BREAK, CRLF as one. */
-static size_t line_break(const uint8_t *b, size_t n)
-{
-	if (b[0] == '\r')
-		return n > 1 && b[1] == '\n' ? 2 : 1;
-	if (b[0] == '\n')
-		return 1;
-	if (n > 1 && b[0] == 0xc2 && b[1] == 0x85)
-		return 2;
-	if (n > 2 && b[0] == 0xe2 && b[1] == 0x80 &&
-	    (b[2] == 0xa8 || b[2] == 0xa9))
-		return 3;
-	return 0;
-}
-
 /* Is LINE:COL (1-based) the position of a character of B[0..N)? */
 static int in_input(const uint8_t *b, size_t n, unsigned int line,
 		    unsigned int col)
@@ -97,7 +83,7 @@ static int in_input(const uint8_t *b, size_t n, unsigned int line,
 	while (i < n) {
 		if (l == line && c == col)
 			return 1;
-		br = line_break(b + i, n - i);
+		br = xr_yaml_line_break(b + i, n - i);
 		if (br) {
 			i += br;
 			l++;
