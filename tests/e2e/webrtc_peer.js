@@ -2,9 +2,13 @@
 // One side of a real WebRTC session (werift: ICE, DTLS, SCTP data channel,
 // SRTP) for tests/e2e/guard.sh. The answerer runs behind the filter with
 // its ICE ports in a guarded range; the offerer connects to its TCP
-// signalling port, and both then send COUNT data-channel messages and
-// COUNT RTP packets to each other. Each prints one JSON line with what it
-// received, and exits 0 when it received everything, 1 otherwise.
+// signalling port. Each side sends "ready" on the data channel once the
+// channel is open and the DTLS transport its RTP goes out on is connected
+// (SRTP keys in place both ways), and starts COUNT data-channel messages
+// and COUNT RTP packets once it is ready and has the other's "ready": no
+// RTP is sent before the other side can decrypt it, however slow the
+// machine. Each prints one JSON line with what it received and the states
+// it saw, and exits 0 when it received everything, 1 otherwise.
 //
 //   node webrtc_peer.js answer --family 4|6 --signal PORT --ports FIRST-LAST --count N
 //   node webrtc_peer.js offer  --family 4|6 --signal HOST:PORT --count N
@@ -26,11 +30,22 @@ for (let i = 0; i < argv.length; i += 2)
 const count = Number(args.count);
 const v6 = args.family === "6";
 
-const got = { role: args.role, dc: new Set(), rtp: new Set(), connected: false };
+const got = { role: args.role, dc: new Set(), rtp: new Set(), connected: false,
+	peerReady: false, sent: 0 };
+let session = null; // { pc, tr, dc } once the data channel exists
 function report(ok) {
+	const pc = session && session.pc;
 	console.log(JSON.stringify({ role: got.role, connected: got.connected,
-		dc: got.dc.size, rtp: got.rtp.size, ok }));
+		dc: got.dc.size, rtp: got.rtp.size, ok, sent: got.sent,
+		peer_ready: got.peerReady,
+		ice: pc ? pc.iceConnectionState : null,
+		pc: pc ? pc.connectionState : null,
+		dtls: pc ? mediaDtls(session.tr) : null }));
 	process.exit(ok ? 0 : 1);
+}
+// The state of the DTLS transport the RTP goes out on.
+function mediaDtls(tr) {
+	return tr.sender.dtlsTransport ? tr.sender.dtlsTransport.state : "none";
 }
 setTimeout(() => report(false), Number(args.seconds) * 1000);
 function done() { return got.dc.size >= count && got.rtp.size >= count; }
@@ -50,10 +65,7 @@ function peer() {
 			if (done()) finish();
 		});
 	});
-	pc.connectionStateChange.subscribe((s) => {
-		if (s === "connected") got.connected = true;
-	});
-	return { pc, track };
+	return { pc, track, tr };
 }
 
 // Send N RTP packets and N messages, spaced so that no queue overflows.
@@ -65,8 +77,34 @@ function sendAll(track, dc) {
 			timestamp: i * 3000, marker: true });
 		track.writeRtp(new RtpPacket(header, Buffer.alloc(200, i & 0xff)));
 		dc.send(`${args.role}-${i}`);
-		i++;
+		got.sent = ++i;
 	}, 20);
+}
+
+/*
+ * Ready: the data channel DC is open and the DTLS transport of the RTP
+ * sender is connected. (Not pc.connectionState: werift sets "connected"
+ * only after its own SCTP start resolves, and on a slow machine the
+ * association can come up first, from the other side's INIT, and then the
+ * state stays "connecting" although every transport is up.) Checked every
+ * 50 ms until the overall deadline; "ready" is sent once.
+ */
+function whenReady(track, tr, dc) {
+	session = { pc: session.pc, tr, dc };
+	let said = false, sending = false;
+	const t = setInterval(() => {
+		if (!said && dc.readyState === "open" &&
+		    mediaDtls(tr) === "connected") {
+			got.connected = true;
+			dc.send("ready");
+			said = true;
+		}
+		if (said && got.peerReady && !sending) {
+			sending = true;
+			clearInterval(t);
+			sendAll(track, dc);
+		}
+	}, 50);
 }
 
 let finished = false;
@@ -79,7 +117,12 @@ function finish() {
 
 function onMessage(dc) {
 	dc.onMessage.subscribe((m) => {
-		got.dc.add(m.toString());
+		const text = m.toString();
+		if (text === "ready") {
+			got.peerReady = true;
+			return;
+		}
+		got.dc.add(text);
 		if (done()) finish();
 	});
 }
@@ -97,7 +140,8 @@ function lines(sock, cb) {
 }
 
 async function answer() {
-	const { pc, track } = peer();
+	const { pc, track, tr } = peer();
+	session = { pc, tr, dc: null };
 	const server = net.createServer((sock) => {
 		lines(sock, async (line) => {
 			await pc.setRemoteDescription(JSON.parse(line));
@@ -107,19 +151,18 @@ async function answer() {
 	});
 	pc.onDataChannel.subscribe((dc) => {
 		onMessage(dc);
-		sendAll(track, dc);
+		whenReady(track, tr, dc);
 	});
 	server.listen(Number(args.signal), v6 ? "::" : "0.0.0.0", () =>
 		console.error("ready"));
 }
 
 async function offer() {
-	const { pc, track } = peer();
+	const { pc, track, tr } = peer();
+	session = { pc, tr, dc: null };
 	const dc = pc.createDataChannel("e2e");
 	onMessage(dc);
-	dc.stateChanged.subscribe((s) => {
-		if (s === "open") sendAll(track, dc);
-	});
+	whenReady(track, tr, dc);
 	await pc.setLocalDescription(await pc.createOffer());
 	const i = args.signal.lastIndexOf(":");
 	const sock = net.connect(Number(args.signal.slice(i + 1)),
