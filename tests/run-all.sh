@@ -43,10 +43,13 @@ if [ -n "${XR_STRESS:-}" ] && [ "$XR_STRESS" != 0 ]; then
 fi
 # XR_JOBS suites run at once (default 2: the suites wait for states, never
 # for time, so they hold under `make test-stress` and beside each other).
-# Suites that touch what the whole host shares (the installed package,
-# systemd, the default pin root, the README's commands) run alone.
+# The suites that touch what the whole host shares (the installed package,
+# systemd, the default pin root) run one at a time: every other suite keeps
+# to a pin directory of its own and to build/, so it runs beside them. The
+# README's commands (demo.sh) run `make` in this tree: alone.
 jobs=${XR_JOBS:-2}
-alone='e2e/(deb|systemd|netns|demo|upgrade)\.sh'
+host='e2e/(deb|systemd|netns|upgrade)\.sh'
+alone='e2e/demo\.sh'
 logdir=$(mktemp -d)
 # An interrupted run ends the suites it started (by PID; each cleans up
 # after itself on TERM) before it removes their logs.
@@ -59,7 +62,7 @@ stop_suites() {
 	for p in "${running[@]}"; do wait "$p" 2>/dev/null; done
 }
 trap 'stop_suites; rm -rf "$logdir" "$log"; stop_hogs' EXIT
-declare -A started=() name_of=()
+declare -A started=() name_of=() queued=()
 n=0
 
 # Prints suite I's log and adds its counts to the totals.
@@ -102,28 +105,60 @@ reap_one() {
 }
 declare -A idx_of=()
 
+# Is suite I free to start now? Not beside an alone suite; an alone one
+# only when nothing runs; a host one when no other host one runs.
+may_start() {
+	local s=${name_of[$1]} pid r
+	if [[ $s =~ $alone ]]; then
+		[ ${#running[@]} -eq 0 ]
+		return
+	fi
+	for pid in "${running[@]}"; do
+		r=${name_of[${idx_of[$pid]}]}
+		[[ $r =~ $alone ]] && return 1
+		[[ $s =~ $host && $r =~ $host ]] && return 1
+	done
+	return 0
+}
+
 run_start=$SECONDS
+# The alone ones first, while nothing else runs; then the longest (the
+# end-to-end suites, the host ones first of all), so that the short ones
+# fill the gaps at the end.
+pending=()
 for s in "${suites[@]}"; do
 	n=$((n + 1))
 	name_of[$n]=$s
-	if [[ $s =~ $alone ]]; then
-		while [ ${#running[@]} -gt 0 ]; do reap_one; done
-		started[$n]=$SECONDS
-		$s >"$logdir/$n.log" 2>&1
-		echo $? >"$logdir/$n.rc"
-		echo $SECONDS >"$logdir/$n.end"
-		report $n
+done
+for pat in "$alone" "$host" 'e2e/' 'profiles/|fuzz/|bpf/' '.'; do
+	for i in $(seq "$n"); do
+		[ -n "${queued[$i]:-}" ] && continue
+		[[ ${name_of[$i]} =~ $pat ]] || continue
+		queued[$i]=1
+		pending+=("$i")
+	done
+done
+while [ ${#pending[@]} -gt 0 ]; do
+	while [ ${#running[@]} -ge "$jobs" ]; do reap_one; done
+	pick=-1
+	for k in "${!pending[@]}"; do
+		if may_start "${pending[$k]}"; then pick=$k; break; fi
+	done
+	if [ "$pick" -lt 0 ]; then
+		reap_one
 		continue
 	fi
-	while [ ${#running[@]} -ge "$jobs" ]; do reap_one; done
-	started[$n]=$SECONDS
+	i=${pending[$pick]}
+	unset "pending[$pick]"
+	pending=("${pending[@]}")
+	started[$i]=$SECONDS
 	(
-		$s >"$logdir/$n.log" 2>&1
-		echo $? >"$logdir/$n.rc"
-		echo $SECONDS >"$logdir/$n.end"
+		${name_of[$i]} >"$logdir/$i.log" 2>&1
+		echo $? >"$logdir/$i.rc"
+		echo $SECONDS >"$logdir/$i.end"
 	) &
 	running+=($!)
-	idx_of[$!]=$n
+	idx_of[$!]=$i
 done
 while [ ${#running[@]} -gt 0 ]; do reap_one; done
 
