@@ -65,6 +65,12 @@ trap 'stop_suites; rm -rf "$logdir" "$log"; stop_hogs' EXIT
 declare -A started=() name_of=() queued=()
 n=0
 
+# The second line of bash's times, the children's "1m2.500s 0m3.250s"
+# (user, system), as seconds of CPU.
+cpu_of() {
+	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } printf "%.0fs", s }' "$1" 2>/dev/null
+}
+
 # Prints suite I's log and adds its counts to the totals.
 report() {
 	local i=$1 s=${name_of[$1]} rc p f k r
@@ -88,7 +94,7 @@ report() {
 		f=1
 		broken=$((broken + 1))
 	fi
-	echo "=== $s: $p passed, $f failed, $k skipped ($(($(cat "$logdir/$i.end") - started[$i]))s)"
+	echo "=== $s: $p passed, $f failed, $k skipped ($(($(cat "$logdir/$i.end") - started[$i]))s, cpu $(cpu_of "$logdir/$i.cpu"))"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
 }
 
@@ -156,6 +162,8 @@ while [ ${#pending[@]} -gt 0 ]; do
 		${name_of[$i]} >"$logdir/$i.log" 2>&1
 		echo $? >"$logdir/$i.rc"
 		echo $SECONDS >"$logdir/$i.end"
+		# The CPU its processes used (user + system), for the report.
+		times >"$logdir/$i.cpu"
 	) &
 	running+=($!)
 	idx_of[$!]=$i
