@@ -245,76 +245,6 @@ static uint32_t hash_tag(size_t salt, size_t rule, uint8_t plen)
 	return 1U << 31 | (uint32_t)salt << 20 | (uint32_t)rule << 8 | plen;
 }
 
-/*
- * RULE's IPv4 networks into the hash with the first salt under which each
- * key finds room in its bucket; on none, the list stays searched (tags 0).
- */
-static int hash_rule4(struct xr_policy_sources *src, size_t rule,
-		      const struct xr_cidr *cidrs, size_t n)
-{
-	struct xr_source_hash *h = &src->hash[rule];
-	uint8_t plens[XR_SRC_HASH_PLENS];
-	size_t np = hash_plens(cidrs, n, AF_INET, plens), salt, i, j, k;
-	__u64 **placed;
-
-	if (!np || np > XR_SRC_HASH_PLENS)
-		return 0;
-	if (!src->h4) {
-		src->h4 = calloc(1U << XR_SRC_HASH_BITS4, sizeof(*src->h4));
-		if (!src->h4)
-			return -ENOMEM;
-	}
-	placed = calloc(n, sizeof(*placed));
-	if (!placed)
-		return -ENOMEM;
-	for (salt = 0; salt < HASH_SALTS; salt++) {
-		size_t nplaced = 0;
-
-		for (i = 0; i < n; i++) {
-			const struct xr_cidr *c = &cidrs[i];
-			uint32_t a, m;
-			uint64_t key;
-			__u64 *slot = NULL;
-			struct xr_src_bucket4 *b;
-
-			if (c->family != AF_INET)
-				continue;
-			a = (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 |
-			    c->addr[2] << 8 | c->addr[3];
-			m = (uint32_t)(mask64(c->prefixlen) >> 32);
-			key = (uint64_t)hash_tag(salt, rule, c->prefixlen) << 32 |
-			      (a & m);
-			b = &src->h4[(key * XR_SRC_HASH_MUL) >>
-				     (64 - XR_SRC_HASH_BITS4)];
-			for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
-				if (b->key[k] == key) /* listed twice */
-					break;
-				if (!b->key[k]) {
-					slot = &b->key[k];
-					break;
-				}
-			}
-			if (k == XR_SRC_HASH_SLOTS)
-				break; /* the bucket is full: another salt */
-			if (slot) {
-				*slot = key;
-				placed[nplaced++] = slot;
-			}
-		}
-		if (i == n) {
-			for (j = 0; j < np; j++) {
-				h->tag4[j] = hash_tag(salt, rule, plens[j]);
-				h->mask4[j] = (uint32_t)(mask64(plens[j]) >> 32);
-			}
-			break;
-		}
-		while (nplaced)
-			*placed[--nplaced] = 0;
-	}
-	free(placed);
-	return 0;
-}
-
 /* Where an IPv6 network lies against ::ffff:0:0/96. */
 enum mapped_overlap { MAPPED_NONE, MAPPED_INSIDE, MAPPED_COVERS };
 
@@ -335,26 +265,170 @@ static uint64_t hash6_bucket(uint64_t hi, uint64_t lo, uint32_t tag)
 	       (64 - XR_SRC_HASH_BITS6);
 }
 
-/* hash_rule4() for IPv6; a list with a network covering ::ffff:0:0/96 stays searched. */
-static int hash_rule6(struct xr_policy_sources *src, size_t rule,
-		      const struct xr_cidr *cidrs, size_t n)
-{
-	struct xr_source_hash *h = &src->hash[rule];
-	uint8_t plens[XR_SRC_HASH_PLENS];
-	size_t np = hash_plens(cidrs, n, AF_INET6, plens), salt, i, j, k;
-	struct xr_src_slot6 **placed;
+/* What hash_put() did with a network's key. */
+enum hash_put { HASH_PLACED, HASH_KEPT, HASH_FULL };
 
-	if (!np || np > XR_SRC_HASH_PLENS)
-		return 0;
+/*
+ * What hash_rule() does differently per family: which table, the key a
+ * network puts in which bucket, what xr_source_hash says of a prefix
+ * length. A slot is named by its position, bucket * XR_SRC_HASH_SLOTS +
+ * index, so that one undo list serves both tables.
+ */
+struct hash_family {
+	int family;
+	/* Allocate the table: 0, -ENOMEM, or 1 when CIDRS stay searched. */
+	int (*table)(struct xr_policy_sources *src, const struct xr_cidr *cidrs,
+		     size_t n);
+	/*
+	 * C's key under TAG into its bucket: HASH_PLACED in *AT, HASH_KEPT
+	 * when nothing is to be undone (already listed, or not hashed),
+	 * HASH_FULL when the bucket has no room.
+	 */
+	enum hash_put (*put)(struct xr_policy_sources *src,
+			     const struct xr_cidr *c, uint32_t tag, size_t *at);
+	void (*clear)(struct xr_policy_sources *src, size_t at);
+	/* The rule's Jth prefix length PLEN, hashed under TAG. */
+	void (*set_plen)(struct xr_source_hash *h, size_t j, uint32_t tag,
+			 uint8_t plen);
+};
+
+static int table4(struct xr_policy_sources *src, const struct xr_cidr *cidrs,
+		  size_t n)
+{
+	(void)cidrs;
+	(void)n;
+	if (!src->h4)
+		src->h4 = calloc(1U << XR_SRC_HASH_BITS4, sizeof(*src->h4));
+	return src->h4 ? 0 : -ENOMEM;
+}
+
+static enum hash_put put4(struct xr_policy_sources *src,
+			  const struct xr_cidr *c, uint32_t tag, size_t *at)
+{
+	uint32_t a = (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 |
+		     c->addr[2] << 8 | c->addr[3];
+	uint64_t key = (uint64_t)tag << 32 |
+		       (a & (uint32_t)(mask64(c->prefixlen) >> 32));
+	size_t b = (key * XR_SRC_HASH_MUL) >> (64 - XR_SRC_HASH_BITS4), k;
+
+	for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
+		__u64 *s = &src->h4[b].key[k];
+
+		if (*s == key) /* listed twice */
+			return HASH_KEPT;
+		if (!*s) {
+			*s = key;
+			*at = b * XR_SRC_HASH_SLOTS + k;
+			return HASH_PLACED;
+		}
+	}
+	return HASH_FULL;
+}
+
+static void clear4(struct xr_policy_sources *src, size_t at)
+{
+	src->h4[at / XR_SRC_HASH_SLOTS].key[at % XR_SRC_HASH_SLOTS] = 0;
+}
+
+static void set_plen4(struct xr_source_hash *h, size_t j, uint32_t tag,
+		      uint8_t plen)
+{
+	h->tag4[j] = tag;
+	h->mask4[j] = (uint32_t)(mask64(plen) >> 32);
+}
+
+/* A list with a network covering ::ffff:0:0/96 stays searched. */
+static int table6(struct xr_policy_sources *src, const struct xr_cidr *cidrs,
+		  size_t n)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++)
 		if (cidrs[i].family == AF_INET6 &&
 		    mapped_overlap(&cidrs[i]) == MAPPED_COVERS)
-			return 0;
-	if (!src->h6) {
+			return 1;
+	if (!src->h6)
 		src->h6 = calloc(1U << XR_SRC_HASH_BITS6, sizeof(*src->h6));
-		if (!src->h6)
-			return -ENOMEM;
+	return src->h6 ? 0 : -ENOMEM;
+}
+
+static enum hash_put put6(struct xr_policy_sources *src,
+			  const struct xr_cidr *c, uint32_t tag, size_t *at)
+{
+	uint64_t hi, lo;
+	size_t b, k;
+
+	/* Inside the IPv4-mapped block: it matches nothing. */
+	if (mapped_overlap(c) == MAPPED_INSIDE)
+		return HASH_KEPT;
+	hi = be_u64(c->addr) & mask64(c->prefixlen);
+	lo = be_u64(c->addr + 8) &
+	     mask64(c->prefixlen > 64 ? c->prefixlen - 64 : 0);
+	b = hash6_bucket(hi, lo, tag);
+	for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
+		struct xr_src_slot6 *s = &src->h6[b].slot[k];
+
+		if (s->tag == tag && s->hi == hi && s->lo == lo)
+			return HASH_KEPT;
+		if (!s->tag) {
+			*s = (struct xr_src_slot6){ .hi = hi, .lo = lo,
+						    .tag = tag };
+			*at = b * XR_SRC_HASH_SLOTS + k;
+			return HASH_PLACED;
+		}
 	}
+	return HASH_FULL;
+}
+
+static void clear6(struct xr_policy_sources *src, size_t at)
+{
+	memset(&src->h6[at / XR_SRC_HASH_SLOTS].slot[at % XR_SRC_HASH_SLOTS], 0,
+	       sizeof(struct xr_src_slot6));
+}
+
+static void set_plen6(struct xr_source_hash *h, size_t j, uint32_t tag,
+		      uint8_t plen)
+{
+	h->tag6[j] = tag;
+	h->mask6_hi[j] = mask64(plen);
+	h->mask6_lo[j] = mask64(plen > 64 ? plen - 64 : 0);
+}
+
+static const struct hash_family hash_v4 = {
+	.family = AF_INET,
+	.table = table4,
+	.put = put4,
+	.clear = clear4,
+	.set_plen = set_plen4,
+};
+
+static const struct hash_family hash_v6 = {
+	.family = AF_INET6,
+	.table = table6,
+	.put = put6,
+	.clear = clear6,
+	.set_plen = set_plen6,
+};
+
+/*
+ * RULE's networks of family F into the hash with the first salt under
+ * which each key finds room in its bucket; on none, the list stays
+ * searched (tags 0).
+ */
+static int hash_rule(struct xr_policy_sources *src, size_t rule,
+		     const struct xr_cidr *cidrs, size_t n,
+		     const struct hash_family *f)
+{
+	uint8_t plens[XR_SRC_HASH_PLENS];
+	size_t np = hash_plens(cidrs, n, f->family, plens), salt, i, j;
+	size_t *placed;
+	int err;
+
+	if (!np || np > XR_SRC_HASH_PLENS)
+		return 0;
+	err = f->table(src, cidrs, n);
+	if (err)
+		return err < 0 ? err : 0;
 	placed = calloc(n, sizeof(*placed));
 	if (!placed)
 		return -ENOMEM;
@@ -363,49 +437,26 @@ static int hash_rule6(struct xr_policy_sources *src, size_t rule,
 
 		for (i = 0; i < n; i++) {
 			const struct xr_cidr *c = &cidrs[i];
-			struct xr_src_slot6 *slot = NULL;
-			struct xr_src_bucket6 *b;
-			uint64_t hi, lo;
-			uint32_t tag;
+			enum hash_put r;
 
-			/* Inside the IPv4-mapped block: it matches nothing. */
-			if (c->family != AF_INET6 ||
-			    mapped_overlap(c) == MAPPED_INSIDE)
+			if (c->family != f->family)
 				continue;
-			tag = hash_tag(salt, rule, c->prefixlen);
-			hi = be_u64(c->addr) & mask64(c->prefixlen);
-			lo = be_u64(c->addr + 8) &
-			     mask64(c->prefixlen > 64 ? c->prefixlen - 64 : 0);
-			b = &src->h6[hash6_bucket(hi, lo, tag)];
-			for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
-				struct xr_src_slot6 *s = &b->slot[k];
-
-				if (s->tag == tag && s->hi == hi && s->lo == lo)
-					break;
-				if (!s->tag) {
-					slot = s;
-					break;
-				}
-			}
-			if (k == XR_SRC_HASH_SLOTS)
+			r = f->put(src, c, hash_tag(salt, rule, c->prefixlen),
+				   &placed[nplaced]);
+			if (r == HASH_FULL)
 				break;
-			if (slot) {
-				*slot = (struct xr_src_slot6){ .hi = hi, .lo = lo,
-							       .tag = tag };
-				placed[nplaced++] = slot;
-			}
+			nplaced += r == HASH_PLACED;
 		}
 		if (i == n) {
-			for (j = 0; j < np; j++) {
-				h->tag6[j] = hash_tag(salt, rule, plens[j]);
-				h->mask6_hi[j] = mask64(plens[j]);
-				h->mask6_lo[j] =
-					mask64(plens[j] > 64 ? plens[j] - 64 : 0);
-			}
+			for (j = 0; j < np; j++)
+				f->set_plen(&src->hash[rule], j,
+					    hash_tag(salt, rule, plens[j]),
+					    plens[j]);
 			break;
 		}
+		/* A bucket is full: undo this salt's keys, try the next. */
 		while (nplaced)
-			memset(placed[--nplaced], 0, sizeof(**placed));
+			f->clear(src, placed[--nplaced]);
 	}
 	free(placed);
 	return 0;
@@ -499,9 +550,9 @@ int xr_sources_add(struct xr_policy_sources *src, size_t rule,
 		}
 		src->v6 = v;
 	}
-	err = hash_rule4(src, rule, cidrs, n);
+	err = hash_rule(src, rule, cidrs, n, &hash_v4);
 	if (!err)
-		err = hash_rule6(src, rule, cidrs, n);
+		err = hash_rule(src, rule, cidrs, n, &hash_v6);
 	if (err)
 		goto out;
 	src->slice[rule].v4 = source_list(src->n4, n4);

@@ -1235,6 +1235,122 @@ static void test_source_hash_matches_the_cidrs(void **state)
 	free(t);
 }
 
+/* Key K's bucket in the IPv4 / IPv6 table (include/xdp_reflector.h). */
+static size_t bucket4(uint64_t key)
+{
+	return key * XR_SRC_HASH_MUL >> (64 - XR_SRC_HASH_BITS4);
+}
+
+static size_t bucket6(uint64_t hi, uint64_t lo, uint64_t tag)
+{
+	return ((hi ^ tag) * XR_SRC_HASH_MUL ^ lo) * XR_SRC_HASH_MUL >>
+	       (64 - XR_SRC_HASH_BITS6);
+}
+
+static struct xr_cidr v4_32(uint32_t a)
+{
+	return (struct xr_cidr){ AF_INET, 32, { a >> 24, a >> 16, a >> 8, a } };
+}
+
+static uint32_t v4_of(const struct xr_cidr *c)
+{
+	return (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 | c->addr[2] << 8 | c->addr[3];
+}
+
+/*
+ * A bucket full under salt 0: rule 9's list is hashed under a later salt,
+ * every network is found, and salt 0's keys are undone: the tables hold
+ * the rules' distinct networks under their final tags and nothing else
+ * (a duplicate placed once, a network inside ::ffff:0:0/96 not at all).
+ * IPv4: rule 8's four /32s fill the bucket of rule 9's last network (a
+ * salt moves all of a rule's IPv4 keys by the same whole buckets, so only
+ * another rule's keys crowd one out); IPv6: five of rule 9's /128s share
+ * one bucket.
+ */
+static void test_source_hash_salt_retry_leaves_no_stray_key(void **state)
+{
+	const uint64_t tag8 = 1U << 31 | 8 << 8 | 32, tag9 = 1U << 31 | 9 << 8 | 32;
+	const uint64_t hi = 0x20010db800000000ULL, tag6 = tag9 + 96;
+	const struct xr_source_hash *h;
+	struct xr_policy_sources src = { 0 };
+	struct xr_cidr full[4], c[16];
+	size_t n = 0, nfull = 0, i, k, b6 = 0, keys4 = 0, keys6 = 0;
+	uint64_t v, x = 0x0a090909; /* 10.9.9.9 */
+	char why[256];
+
+	(void)state;
+	for (v = 0x0a080000; nfull < 4; v++)
+		if (bucket4(tag8 << 32 | v) == bucket4(tag9 << 32 | x))
+			full[nfull++] = v4_32(v);
+	assert_int_equal(xr_sources_add(&src, 8, full, 4), 0);
+	assert_int_equal(src.hash[8].tag4[0], tag8); /* salt 0 */
+
+	c[n++] = v4_32(0x0a090001); /* placed under salt 0, then undone */
+	c[n++] = v4_32(0x0a090002);
+	assert_int_equal(xr_parse_cidr("192.0.2.0/24", &c[n++], why, sizeof(why)), 0);
+	c[n++] = v4_32(x);
+	c[n++] = v4_32(x); /* listed twice */
+	for (v = 1; n < 10; v++) {
+		if (n > 5 && bucket6(hi, v, tag6) != b6)
+			continue;
+		b6 = bucket6(hi, v, tag6);
+		c[n] = (struct xr_cidr){ .family = AF_INET6, .prefixlen = 128 };
+		for (k = 0; k < 8; k++) {
+			c[n].addr[k] = (uint8_t)(hi >> (56 - 8 * k));
+			c[n].addr[8 + k] = (uint8_t)(v >> (56 - 8 * k));
+		}
+		n++;
+	}
+	c[n++] = c[5];
+	assert_int_equal(xr_parse_cidr("2001:db8:1::/48", &c[n++], why, sizeof(why)), 0);
+	c[n++] = (struct xr_cidr){ AF_INET6, 128, { [10] = 0xff, [11] = 0xff, 192, 0, 2, 1 } };
+	assert_int_equal(xr_sources_add(&src, 9, c, n), 0);
+
+	h = &src.hash[9];
+	assert_int_equal(h->tag4[0] & 0xff, 32); /* hashed, under salt 1 or later */
+	assert_int_not_equal(h->tag4[0] >> 20 & 0x7ff, 0);
+	assert_int_equal(h->tag6[0] & 0xff, 128);
+	assert_int_not_equal(h->tag6[0] >> 20 & 0x7ff, 0);
+	for (i = 0; i < 4; i++)
+		assert_true(xr_in_hash4(src.h4, &src.hash[8], v4_of(&full[i])));
+	for (i = 0; i < n; i++) {
+		uint64_t ahi = 0, alo = 0;
+
+		if (c[i].family == AF_INET) {
+			assert_true(xr_in_hash4(src.h4, h, v4_of(&c[i])));
+			continue;
+		}
+		for (k = 0; k < 8; k++) {
+			ahi = ahi << 8 | c[i].addr[k];
+			alo = alo << 8 | c[i].addr[8 + k];
+		}
+		/* The last is IPv4-mapped: in no hashed list. */
+		assert_int_equal(xr_in_hash6(src.h6, h, ahi, alo), i != n - 1);
+	}
+	/* Rule 8's four keys, rule 9's four; rule 9's five /128s and the /48. */
+	for (i = 0; i < 1U << XR_SRC_HASH_BITS4; i++)
+		for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
+			uint64_t tag = src.h4[i].key[k] >> 32;
+
+			if (!tag)
+				continue;
+			keys4++;
+			assert_true(tag == tag8 || tag == h->tag4[0] || tag == h->tag4[1]);
+		}
+	for (i = 0; i < 1U << XR_SRC_HASH_BITS6; i++)
+		for (k = 0; k < XR_SRC_HASH_SLOTS; k++) {
+			uint32_t tag = src.h6[i].slot[k].tag;
+
+			if (!tag)
+				continue;
+			keys6++;
+			assert_true(tag == h->tag6[0] || tag == h->tag6[1]);
+		}
+	assert_int_equal(keys4, 8);
+	assert_int_equal(keys6, 6);
+	xr_sources_free(&src);
+}
+
 static uint64_t hi64(const uint8_t *a)
 {
 	uint64_t hi = 0;
@@ -1375,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_profile_dirs_env_comes_first),
 		cmocka_unit_test(test_builtin_caddy_port_table),
 		cmocka_unit_test(test_source_hash_matches_the_cidrs),
+		cmocka_unit_test(test_source_hash_salt_retry_leaves_no_stray_key),
 		cmocka_unit_test(test_source_ranges_match_the_cidrs),
 	};
 
