@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Atomic reload under load (the model is nftables' atomic_replace.sh): a
 # bounded UDP flood from the client while the policy flips 1000 times (or
-# as many as fit in 20 s, at least 50) between A (allows X and Y) and B
+# as many as fit in 10 s, at least 50) between A (allows X and Y) and B
 # (allows Y only). Z is in neither. Not one
 # packet to Z may pass and not one to Y may be dropped, counted by the
 # filter and by the receiver alike.
@@ -10,7 +10,7 @@
 e2e_setup
 
 X=9001 Y=9002 Z=9003 RELOADS=${RELOADS:-1000}
-RELOAD_SECONDS=${RELOAD_SECONDS:-20} MIN_RELOADS=${MIN_RELOADS:-50}
+RELOAD_SECONDS=${RELOAD_SECONDS:-10} MIN_RELOADS=${MIN_RELOADS:-50}
 # However slow the machine, the loop goes on to MIN_RELOADS; this only
 # bounds it should every reload hang.
 RELOAD_DEADLINE=${RELOAD_DEADLINE:-600}
