@@ -44,12 +44,20 @@ fi
 # XR_JOBS suites run at once (default 2: the suites wait for states, never
 # for time, so they hold under `make test-stress` and beside each other).
 # The suites that touch what the whole host shares (the installed package,
-# systemd, the default pin root) run one at a time: every other suite keeps
-# to a pin directory of its own and to build/, so it runs beside them. The
-# README's commands (demo.sh) run `make` in this tree: alone.
+# systemd, the default pin root) run one at a time; every other suite keeps
+# to a pin directory of its own and reads build/ only, so it runs beside
+# them. (systemd.sh's `make install` rebuilds nothing: `make test` built
+# everything first.)
 jobs=${XR_JOBS:-2}
-host='e2e/(deb|systemd|netns|upgrade)\.sh'
-alone='e2e/demo\.sh'
+if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
+	echo "run-all: XR_JOBS must be a number of suites, 1 or more, not '$jobs'" >&2
+	exit 2
+fi
+if [ ${#suites[@]} -eq 0 ]; then
+	echo "run-all: XR_SUITES='${XR_SUITES:-}' matches no suite" >&2
+	exit 2
+fi
+host='e2e/(deb|systemd|netns|demo|upgrade)\.sh'
 logdir=$(mktemp -d)
 # An interrupted run ends the suites it started (by PID; each cleans up
 # after itself on TERM) before it removes their logs.
@@ -94,15 +102,23 @@ report() {
 		f=1
 		broken=$((broken + 1))
 	fi
-	echo "=== $s: $p passed, $f failed, $k skipped ($(($(cat "$logdir/$i.end") - started[$i]))s, cpu $(cpu_of "$logdir/$i.cpu"))"
+	echo "=== $s: $p passed, $f failed, $k skipped ($(($(cat "$logdir/$i.end" 2>/dev/null || echo $SECONDS) - started[$i]))s, cpu $(cpu_of "$logdir/$i.cpu"))"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
 }
 
 running=()
 # Waits for one running suite to end and reports it.
 reap_one() {
-	local done_pid i keep=() pid
+	local done_pid='' i keep=() pid
 	wait -n -p done_pid "${running[@]}"
+	# A wrapper killed by a signal outside `wait` is a job bash has already
+	# forgotten: no PID comes back. It is the one that no longer runs.
+	if [ -z "$done_pid" ]; then
+		for pid in "${running[@]}"; do
+			kill -0 "$pid" 2>/dev/null || { done_pid=$pid; break; }
+		done
+		[ -n "$done_pid" ] || return 0
+	fi
 	for pid in "${running[@]}"; do
 		[ "$pid" = "$done_pid" ] || keep+=("$pid")
 	done
@@ -111,32 +127,26 @@ reap_one() {
 }
 declare -A idx_of=()
 
-# Is suite I free to start now? Not beside an alone suite; an alone one
-# only when nothing runs; a host one when no other host one runs.
+# Is suite I free to start now? A host suite only when no other runs.
 may_start() {
 	local s=${name_of[$1]} pid r
-	if [[ $s =~ $alone ]]; then
-		[ ${#running[@]} -eq 0 ]
-		return
-	fi
+	[[ $s =~ $host ]] || return 0
 	for pid in "${running[@]}"; do
 		r=${name_of[${idx_of[$pid]}]}
-		[[ $r =~ $alone ]] && return 1
-		[[ $s =~ $host && $r =~ $host ]] && return 1
+		[[ $r =~ $host ]] && return 1
 	done
 	return 0
 }
 
 run_start=$SECONDS
-# The alone ones first, while nothing else runs; then the longest (the
-# end-to-end suites, the host ones first of all), so that the short ones
-# fill the gaps at the end.
+# The longest first (the end-to-end suites, the host ones first of all),
+# so that the short ones fill the gaps at the end.
 pending=()
 for s in "${suites[@]}"; do
 	n=$((n + 1))
 	name_of[$n]=$s
 done
-for pat in "$alone" "$host" 'e2e/' 'profiles/|fuzz/|bpf/' '.'; do
+for pat in "$host" 'e2e/' 'profiles/|fuzz/|bpf/' '.'; do
 	for i in $(seq "$n"); do
 		[ -n "${queued[$i]:-}" ] && continue
 		[[ ${name_of[$i]} =~ $pat ]] || continue

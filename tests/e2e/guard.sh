@@ -82,9 +82,9 @@ for fam in 4 6; do
 	for p in "${flood_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	for side in offer answer; do
 		echo "# v$fam $side: $(cat "$E2E_TMP/$side-$fam.json")"
-		expect_eq "v$fam: the $side received every data-channel message and RTP packet" \
-			"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["connected"], d["dc"], d["rtp"])' "$E2E_TMP/$side-$fam.json" 2>&1)" \
-			"True $COUNT $COUNT"
+		expect_eq "v$fam: the $side's ICE and DTLS connected, and it received every data-channel message and RTP packet" \
+			"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["ice"] in ("connected", "completed"), d["dtls"], d["dc"], d["rtp"])' "$E2E_TMP/$side-$fam.json" 2>&1)" \
+			"True connected $COUNT $COUNT"
 	done
 	for kind in garbage badstun shortstun; do
 		n=$(python3 -c 'import json,sys; print(sum(json.load(open(sys.argv[1]))["sent"].values()))' "$E2E_TMP/flood-$fam-$kind.json")

@@ -30,12 +30,12 @@ for (let i = 0; i < argv.length; i += 2)
 const count = Number(args.count);
 const v6 = args.family === "6";
 
-const got = { role: args.role, dc: new Set(), rtp: new Set(), connected: false,
+const got = { role: args.role, dc: new Set(), rtp: new Set(), ready: false,
 	peerReady: false, sent: 0 };
 let session = null; // { pc, tr, dc } once the data channel exists
 function report(ok) {
 	const pc = session && session.pc;
-	console.log(JSON.stringify({ role: got.role, connected: got.connected,
+	console.log(JSON.stringify({ role: got.role, ready: got.ready,
 		dc: got.dc.size, rtp: got.rtp.size, ok, sent: got.sent,
 		peer_ready: got.peerReady,
 		ice: pc ? pc.iceConnectionState : null,
@@ -48,7 +48,10 @@ function mediaDtls(tr) {
 	return tr.sender.dtlsTransport ? tr.sender.dtlsTransport.state : "none";
 }
 setTimeout(() => report(false), Number(args.seconds) * 1000);
-function done() { return got.dc.size >= count && got.rtp.size >= count; }
+// Everything received, and everything of ours sent.
+function done() {
+	return got.dc.size >= count && got.rtp.size >= count && got.sent >= count;
+}
 
 function peer() {
 	const config = { iceUseIpv4: !v6, iceUseIpv6: v6 };
@@ -78,6 +81,7 @@ function sendAll(track, dc) {
 		track.writeRtp(new RtpPacket(header, Buffer.alloc(200, i & 0xff)));
 		dc.send(`${args.role}-${i}`);
 		got.sent = ++i;
+		if (done()) finish();
 	}, 20);
 }
 
@@ -95,7 +99,7 @@ function whenReady(track, tr, dc) {
 	const t = setInterval(() => {
 		if (!said && dc.readyState === "open" &&
 		    mediaDtls(tr) === "connected") {
-			got.connected = true;
+			got.ready = true;
 			dc.send("ready");
 			said = true;
 		}
