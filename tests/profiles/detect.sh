@@ -26,16 +26,50 @@ export XDP_REFLECTOR_PROFILE_DIR=$ROOT/policies
 XR_BIN=$ROOT/build/xdp-reflector
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-PY=$(python3 -c 'import sys; print(sys.executable)')
 
-directive() { sed -n "s/^$2: *//p" "$1" | head -n 1; }
+# This suite's own work is small beside the processes it ran for it (a fork
+# costs milliseconds on a slow VM): files are read with builtins, not with
+# sed/grep/head/cat, and not in $(...) subshells.
 
-# summary CHECK_JSON DETECT_JSON: one Python start per variant (it is slow
-# to start on some machines). Prints the ports `check --json` opens per
-# protocol as "tcp P,F-L,...", the dashboard's sources, and the warnings of
-# `detect --json` as "warning FILE:LINE KIND".
+# expects FILE: read a variant's expect file once. EXP[NAME] is the first
+# value of "NAME: value" (spaces after the colon skipped), EXP_warning every
+# "warning: " value in order.
+declare -A EXP
+expects() {
+	local line name value
+	local -a lines
+	EXP=() EXP_warning=()
+	mapfile -t lines <"$1"
+	for line in "${lines[@]}"; do
+		[[ $line == *:* ]] || continue
+		name=${line%%:*}
+		[[ -n $name && $name != *[!a-z-]* ]] || continue # a comment
+		value=${line#*:}
+		[[ -v EXP[$name] ]] || EXP[$name]=${value#"${value%%[! ]*}"}
+		[[ $line == "warning: "* ]] && EXP_warning+=("${line#"warning: "}")
+	done
+}
+
+# lines_of VAR ARGS...: VAR is ARGS one a line, as $(printf '%s\n' ARGS)
+# gives it (trailing newlines dropped), without the subshell.
+lines_of() {
+	local -n _to=$1
+	shift
+	printf -v _to '%s\n' "$@"
+	while [[ $_to == *$'\n' ]]; do _to=${_to%$'\n'}; done
+}
+
+# summary CHECK_JSON DETECT_JSON [WANT...]: one Python start per variant
+# (it is slow to start on some machines). SUM[tcp], SUM[udp]: the ports
+# `check --json` opens per protocol as "P,F-L,..."; SUM[dashboard]: the
+# dashboard's sources; SUM[warning]: the warnings of `detect --json` as
+# "FILE:LINE KIND" lines, sorted; SUM[want]: the WANT lines, sorted alike.
+declare -A SUM
 summary() {
-	"$PY" -c '
+	local line
+	local -a lines
+	SUM=()
+	mapfile -t lines < <(python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 for proto in ("tcp", "udp"):
@@ -47,35 +81,66 @@ for proto in ("tcp", "udp"):
             m.append([a, b])
     print(proto, ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in m))
 print("dashboard", [r["sources"] for r in j["rules"] if r["first_port"] == 8888 and r["protocol"] == "tcp"])
+got = []
 for w in json.load(open(sys.argv[2]))["warnings"]:
     f = w["file"][2:] if w["file"].startswith("./") else w["file"]
-    print("warning %s:%d %s" % (f, w["line"], w["kind"]))
-' "$1" "$2"
+    got.append("%s:%d %s" % (f, w["line"], w["kind"]))
+for g in sorted(got):
+    print("warning", g)
+for w in sorted(sys.argv[3:]):
+    print("want", w)
+' "$@")
+	for line in "${lines[@]}"; do
+		case $line in
+		warning\ * | want\ *) SUM[${line%% *}]+=${line#* }$'\n' ;;
+		*) SUM[${line%% *}]=${line#* } ;;
+		esac
+	done
+	SUM[warning]=${SUM[warning]-} SUM[want]=${SUM[want]-}
+	SUM[warning]=${SUM[warning]%$'\n'} SUM[want]=${SUM[want]%$'\n'}
 }
 
+# The regular expressions of the checks below (in variables: [[ =~ ]] takes
+# spaces in them only so).
+extends_re='^extends: ([^ ]*)'
+entry_re='^ *(- \{service|default:|extends:|name:)'
+warning_re='^([^ ]*) ([^ ]*)'
+
 for dir in tests/detect/*/; do
-	v=$(basename "$dir")
+	v=${dir%/}
+	v=${v##*/}
 	[ -f "$dir/expect" ] || continue
 	exp=$dir/expect
+	expects "$exp"
 	out=$TMP/$v.yaml
-	args=$(directive "$exp" args)
+	args=${EXP[args]-}
 	# shellcheck disable=SC2086 # args are words
-	(cd "$dir" && "$XR_BIN" detect . $args -o "$out" --json) >"$TMP/$v.json" 2>"$TMP/$v.err"
+	(cd "$dir" && exec "$XR_BIN" detect . $args -o "$out" --json) >"$TMP/$v.json" 2>"$TMP/$v.err"
 	rc=$?
 	if [ $rc -ne 0 ]; then
-		not_ok "$v: detect exits 0" "exit $rc" "$(head -5 "$TMP/$v.err")"
+		mapfile -t -n 5 err <"$TMP/$v.err"
+		not_ok "$v: detect exits 0" "exit $rc" "$(printf '%s\n' "${err[@]}")"
 		continue
 	fi
 	ok "$v: detect exits 0"
-	expect_eq "$v: extends $(directive "$exp" extends)" \
-		"$(sed -n 's/^extends: \([^ ]*\).*/\1/p' "$out")" "$(directive "$exp" extends)"
+	# One pass over the profile: its extends values, the entry and toggle
+	# lines without a source comment, the placeholder's line.
+	mapfile -t lines <"$out"
+	ext_vals=() bare_lines=() line=
+	for n in "${!lines[@]}"; do
+		l=${lines[n]}
+		[[ $l =~ $extends_re ]] && ext_vals+=("${BASH_REMATCH[1]}")
+		[[ $l =~ $entry_re && $l != *" # "* ]] && bare_lines+=("$l")
+		[[ -z $line && $l == *ADMIN-NETWORK/LEN* ]] && line=$((n + 1))
+	done
+	lines_of extends "${ext_vals[@]}"
+	expect_eq "$v: extends ${EXP[extends]-}" "$extends" "${EXP[extends]-}"
 	# Every entry and toggle line says where it came from.
-	bare=$(grep -E '^ *(- \{service|default:|extends:|name:)' "$out" | grep -v ' # ')
+	lines_of bare "${bare_lines[@]}"
 	expect_eq "$v: every entry, default and extends line has a source comment" "$bare" ""
-	src=$(directive "$exp" source)
+	src=${EXP[source]-}
 	if [ -n "$src" ]; then
 		run "$XR_BIN" check "$out"
-		line=$(grep -n ADMIN-NETWORK/LEN "$out" | head -1 | cut -d: -f1)
 		expect_rc "$v: check refuses the profile until the dashboard's sources are written" 2
 		expect_out "$v: ...at the placeholder's line" "^$out:$line:[0-9]+: error: 'ADMIN-NETWORK/LEN'"
 		sed -i "s|ADMIN-NETWORK/LEN|$src|" "$out"
@@ -83,42 +148,53 @@ for dir in tests/detect/*/; do
 	if "$XR_BIN" check "$out" --json >"$TMP/$v.check" 2>"$TMP/$v.cerr"; then
 		ok "$v: check accepts the profile as written"
 	else
-		not_ok "$v: check accepts the profile as written" "$(cat "$TMP/$v.cerr")"
+		not_ok "$v: check accepts the profile as written" "$(<"$TMP/$v.cerr")"
 		continue
 	fi
-	sum=$(summary "$TMP/$v.check" "$TMP/$v.json")
-	expect_eq "$v: opens exactly tcp $(directive "$exp" tcp)" "$(sed -n 's/^tcp //p' <<<"$sum")" "$(directive "$exp" tcp)"
-	expect_eq "$v: opens exactly udp $(directive "$exp" udp)" "$(sed -n 's/^udp //p' <<<"$sum")" "$(directive "$exp" udp)"
-	[ -n "$src" ] && expect_eq "$v: the dashboard opens to its sources only" \
-		"$(sed -n 's/^dashboard //p' <<<"$sum")" "[['$src']]"
 	# Warnings: exactly the expected set (file:line kind), each on stderr.
-	got=$(sed -n 's/^warning //p' <<<"$sum" | sort)
-	want=$(sed -n 's/^warning: \([^ ]*\) \([^ ]*\).*/\1 \2/p' "$exp" | sort)
-	expect_same "$v: the warnings are exactly the expected ones" "$want" "$got"
-	while read -r where kind text; do
+	want=()
+	for w in "${EXP_warning[@]}"; do
+		[[ $w =~ $warning_re ]] && want+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
+	done
+	summary "$TMP/$v.check" "$TMP/$v.json" "${want[@]}"
+	expect_eq "$v: opens exactly tcp ${EXP[tcp]-}" "${SUM[tcp]-}" "${EXP[tcp]-}"
+	expect_eq "$v: opens exactly udp ${EXP[udp]-}" "${SUM[udp]-}" "${EXP[udp]-}"
+	[ -n "$src" ] && expect_eq "$v: the dashboard opens to its sources only" \
+		"${SUM[dashboard]-}" "[['$src']]"
+	expect_same "$v: the warnings are exactly the expected ones" "${SUM[want]}" "${SUM[warning]}"
+	mapfile -t err <"$TMP/$v.err"
+	for w in "${EXP_warning[@]}"; do
+		read -r where kind text <<<"$w"
 		[ -n "$where" ] || continue
-		if grep -E "^(\./)?$where:[0-9]+: warning: " "$TMP/$v.err" | grep -qF -- "$text"; then
+		re="^(\./)?$where:[0-9]+: warning: "
+		said=0
+		for e in "${err[@]}"; do
+			[[ $e =~ $re && $e == *"$text"* ]] && said=1 && break
+		done
+		if [ $said = 1 ]; then
 			ok "$v: warning $where $kind on stderr${text:+ says '$text'}"
 		else
-			not_ok "$v: warning $where $kind on stderr${text:+ says '$text'}" "$(cat "$TMP/$v.err")"
+			not_ok "$v: warning $where $kind on stderr${text:+ says '$text'}" "$(<"$TMP/$v.err")"
 		fi
-	done < <(sed -n 's/^warning: //p' "$exp")
+	done
 done
 
 # ---- bad input -------------------------------------------------------------
 # bad_case NAME DIR WHERE TEXT: exit 2, the error at WHERE (FILE:LINE:COL),
 # nothing on stdout, and -o FILE neither created nor touched.
 bad_case() {
-	local name=$1 dir=$2 where=$3 text=$4
+	local name=$1 dir=$2 where=$3 text=$4 left f
 	echo "keep me" >"$TMP/keep.yaml"
 	run "$XR_BIN" detect "$dir" -o "$TMP/keep.yaml"
 	expect_rc "$name: exit 2" 2
 	expect_out "$name: the error says where ($where) and what" "^$where: error: .*$text"
-	expect_eq "$name: -o FILE untouched" "$(cat "$TMP/keep.yaml")" "keep me"
+	expect_eq "$name: -o FILE untouched" "$(<"$TMP/keep.yaml")" "keep me"
 	rm -f "$TMP/new.yaml"
 	"$XR_BIN" detect "$dir" -o "$TMP/new.yaml" >/dev/null 2>&1
 	if [ -e "$TMP/new.yaml" ]; then not_ok "$name: no -o FILE created"; else ok "$name: no -o FILE created"; fi
-	expect_eq "$name: no temporary file left" "$(ls "$TMP" | grep -c '^keep\.yaml\.\|^new\.yaml\.')" 0
+	left=0
+	for f in "$TMP"/keep.yaml.* "$TMP"/new.yaml.*; do [ -e "$f" ] && left=$((left + 1)); done
+	expect_eq "$name: no temporary file left" "$left" 0
 }
 mkdir "$TMP/empty"
 bad_case "empty directory" "$TMP/empty" "$TMP/empty" "no compose file found"
@@ -144,7 +220,7 @@ expect_out "...at the port's line" "docker-compose.yml:8:7: error: '0.0.0.0:4100
 # -o writes the same profile stdout shows, and leaves no temporary file.
 "$XR_BIN" detect tests/detect/caddy >"$TMP/stdout.yaml" 2>/dev/null
 "$XR_BIN" detect tests/detect/caddy -o "$TMP/o.yaml" 2>/dev/null
-expect_same "-o FILE holds what stdout shows" "$(cat "$TMP/stdout.yaml")" "$(cat "$TMP/o.yaml")"
+expect_same "-o FILE holds what stdout shows" "$(<"$TMP/stdout.yaml")" "$(<"$TMP/o.yaml")"
 run "$XR_BIN" help detect
 expect_out "help detect lists -f, -o, --listening" "--listening"
 

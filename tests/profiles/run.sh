@@ -54,6 +54,7 @@ directives() {
 		[[ $line == "# "*": "* ]] || continue
 		name=${line#"# "}
 		name=${name%%": "*}
+		[[ -n $name && $name != *[!a-z-]* ]] || continue # a comment
 		line=${line#"# $name: "}
 		[[ -v DIR[$name] ]] || DIR[$name]=$line
 		case $name in
