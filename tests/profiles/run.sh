@@ -186,8 +186,11 @@ if compgen -G "$TMP/json/*.exprs" >/dev/null; then
 	mapfile -t judged < <(python3 - "$TMP/json" 2>"$TMP/judge.err" <<'EOF'
 import glob, json, os, sys
 
-for exprs in sorted(glob.glob(os.path.join(sys.argv[1], "*.exprs"))):
-    i = os.path.basename(exprs)[:-len(".exprs")]
+def case(path):
+    return int(os.path.basename(path)[:-len(".exprs")])
+
+for exprs in sorted(glob.glob(os.path.join(sys.argv[1], "*.exprs")), key=case):
+    i = str(case(exprs))
     try:
         j = json.load(open(exprs[:-len(".exprs")] + ".json"))
         R = j["rules"]
@@ -229,8 +232,12 @@ for line in "${judged[@]}"; do
 done
 
 for i in "${!good[@]}"; do
-	[ -e "$TMP/json/$i.exprs" ] && [ -z "${done_json[$i]-}" ] &&
-		WHY[i]+="json: not judged: $(tail -n 1 "$TMP/judge.err")"$'\x1f'
+	if [ -e "$TMP/json/$i.exprs" ] && [ -z "${done_json[$i]-}" ]; then
+		mapfile -t jerr <"$TMP/judge.err"
+		WHY[i]+="json: not judged, the judging Python stopped before it finished this case"
+		[ ${#jerr[@]} -eq 0 ] || WHY[i]+=": ${jerr[-1]}"
+		WHY[i]+=$'\x1f'
+	fi
 	name=${good[i]#"$CORPUS"/}
 	why=()
 	rest=${WHY[i]}
