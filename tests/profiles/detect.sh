@@ -59,37 +59,106 @@ lines_of() {
 	while [[ $_to == *$'\n' ]]; do _to=${_to%$'\n'}; done
 }
 
-# summary CHECK_JSON DETECT_JSON [WANT...]: one Python start per variant
-# (it is slow to start on some machines). SUM[tcp], SUM[udp]: the ports
-# `check --json` opens per protocol as "P,F-L,..."; SUM[dashboard]: the
-# dashboard's sources; SUM[warning]: the warnings of `detect --json` as
-# "FILE:LINE KIND" lines, sorted; SUM[want]: the WANT lines, sorted alike.
+# The regular expressions of the checks below (in variables: [[ =~ ]] takes
+# spaces in them only so).
+extends_re='^extends: ([^ ]*)'
+entry_re='^ *(- \{service|default:|extends:|name:)'
+warning_re='^([^ ]*) ([^ ]*)'
+
+# Each variant runs detect and check first, and what they give is judged
+# once one Python has summarised every variant's JSON (a Python start per
+# variant was a third of this suite's CPU). Per variant V: DRC[V] detect's
+# exit code; EXTENDS[V], BARE[V], PLACE[V] the profile's extends values,
+# its entry and toggle lines without a source comment, the placeholder's
+# line; REF_RC[V], REF_OUT[V] the check before the sources are written;
+# CRC[V] the check's exit code once they are.
+declare -A DRC EXTENDS BARE PLACE REF_RC REF_OUT CRC
+variants=() summarise=()
+for dir in tests/detect/*/; do
+	v=${dir%/}
+	v=${v##*/}
+	[ -f "$dir/expect" ] || continue
+	variants+=("$v")
+	expects "$dir/expect"
+	out=$TMP/$v.yaml
+	args=${EXP[args]-}
+	# shellcheck disable=SC2086 # args are words
+	(cd "$dir" && exec "$XR_BIN" detect . $args -o "$out" --json) >"$TMP/$v.json" 2>"$TMP/$v.err"
+	DRC[$v]=$?
+	[ "${DRC[$v]}" -eq 0 ] || continue
+	mapfile -t lines <"$out"
+	ext_vals=() bare_lines=() line=
+	for n in "${!lines[@]}"; do
+		l=${lines[n]}
+		[[ $l =~ $extends_re ]] && ext_vals+=("${BASH_REMATCH[1]}")
+		[[ $l =~ $entry_re && $l != *" # "* ]] && bare_lines+=("$l")
+		[[ -z $line && $l == *ADMIN-NETWORK/LEN* ]] && line=$((n + 1))
+	done
+	lines_of "EXTENDS[$v]" "${ext_vals[@]}"
+	lines_of "BARE[$v]" "${bare_lines[@]}"
+	PLACE[$v]=$line
+	src=${EXP[source]-}
+	if [ -n "$src" ]; then
+		run "$XR_BIN" check "$out"
+		REF_RC[$v]=$RC REF_OUT[$v]=$OUT
+		sed -i "s|ADMIN-NETWORK/LEN|$src|" "$out"
+	fi
+	"$XR_BIN" check "$out" --json >"$TMP/$v.check" 2>"$TMP/$v.cerr"
+	CRC[$v]=$?
+	[ "${CRC[$v]}" -eq 0 ] || continue
+	# The expected warnings as "FILE:LINE KIND", for the Python to sort.
+	want=()
+	for w in "${EXP_warning[@]}"; do
+		[[ $w =~ $warning_re ]] && want+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
+	done
+	printf '%s\n' "${want[@]}" >"$TMP/$v.want"
+	summarise+=("$v")
+done
+
+# For each variant V given, $TMP/V.sum holds "tcp P,F-L,..." and "udp ..."
+# (the ports `check --json` opens per protocol), "dashboard SOURCES", and
+# the warnings of `detect --json` as "warning FILE:LINE KIND" and the
+# expected ones as "want FILE:LINE KIND", both sorted alike. An exception
+# leaves one variant's summary short (its checks fail) and the others whole.
+[ ${#summarise[@]} -eq 0 ] || python3 - "$TMP" "${summarise[@]}" <<'EOF'
+import json, sys, traceback
+
+for v in sys.argv[2:]:
+    base = sys.argv[1] + "/" + v
+    with open(base + ".sum", "w") as out:
+        try:
+            j = json.load(open(base + ".check"))
+            for proto in ("tcp", "udp"):
+                m = []
+                for a, b in sorted((x["first_port"], x["last_port"]) for x in j["rules"] if x["protocol"] == proto):
+                    if m and a == m[-1][1] + 1:
+                        m[-1][1] = b
+                    else:
+                        m.append([a, b])
+                print(proto, ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in m), file=out)
+            print("dashboard", [r["sources"] for r in j["rules"] if r["first_port"] == 8888 and r["protocol"] == "tcp"], file=out)
+            got = []
+            for w in json.load(open(base + ".json"))["warnings"]:
+                f = w["file"][2:] if w["file"].startswith("./") else w["file"]
+                got.append("%s:%d %s" % (f, w["line"], w["kind"]))
+            for g in sorted(got):
+                print("warning", g, file=out)
+            for w in sorted(open(base + ".want").read().splitlines()):
+                if w:
+                    print("want", w, file=out)
+        except Exception:
+            print("summary of " + v + ":", file=sys.stderr)
+            traceback.print_exc()
+EOF
+
+# summary V: SUM[tcp], SUM[udp], SUM[dashboard], and SUM[warning],
+# SUM[want] as lines, from $TMP/V.sum.
 declare -A SUM
 summary() {
 	local line
 	local -a lines
 	SUM=()
-	mapfile -t lines < <(python3 -c '
-import json, sys
-j = json.load(open(sys.argv[1]))
-for proto in ("tcp", "udp"):
-    m = []
-    for a, b in sorted((x["first_port"], x["last_port"]) for x in j["rules"] if x["protocol"] == proto):
-        if m and a == m[-1][1] + 1:
-            m[-1][1] = b
-        else:
-            m.append([a, b])
-    print(proto, ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in m))
-print("dashboard", [r["sources"] for r in j["rules"] if r["first_port"] == 8888 and r["protocol"] == "tcp"])
-got = []
-for w in json.load(open(sys.argv[2]))["warnings"]:
-    f = w["file"][2:] if w["file"].startswith("./") else w["file"]
-    got.append("%s:%d %s" % (f, w["line"], w["kind"]))
-for g in sorted(got):
-    print("warning", g)
-for w in sorted(sys.argv[3:]):
-    print("want", w)
-' "$@")
+	[ -e "$TMP/$1.sum" ] && mapfile -t lines <"$TMP/$1.sum"
 	for line in "${lines[@]}"; do
 		case $line in
 		warning\ * | want\ *) SUM[${line%% *}]+=${line#* }$'\n' ;;
@@ -100,67 +169,37 @@ for w in sorted(sys.argv[3:]):
 	SUM[warning]=${SUM[warning]%$'\n'} SUM[want]=${SUM[want]%$'\n'}
 }
 
-# The regular expressions of the checks below (in variables: [[ =~ ]] takes
-# spaces in them only so).
-extends_re='^extends: ([^ ]*)'
-entry_re='^ *(- \{service|default:|extends:|name:)'
-warning_re='^([^ ]*) ([^ ]*)'
-
-for dir in tests/detect/*/; do
-	v=${dir%/}
-	v=${v##*/}
-	[ -f "$dir/expect" ] || continue
-	exp=$dir/expect
-	expects "$exp"
+for v in "${variants[@]}"; do
+	expects "tests/detect/$v/expect"
 	out=$TMP/$v.yaml
-	args=${EXP[args]-}
-	# shellcheck disable=SC2086 # args are words
-	(cd "$dir" && exec "$XR_BIN" detect . $args -o "$out" --json) >"$TMP/$v.json" 2>"$TMP/$v.err"
-	rc=$?
-	if [ $rc -ne 0 ]; then
+	rc=${DRC[$v]}
+	if [ "$rc" -ne 0 ]; then
 		mapfile -t -n 5 err <"$TMP/$v.err"
 		not_ok "$v: detect exits 0" "exit $rc" "$(printf '%s\n' "${err[@]}")"
 		continue
 	fi
 	ok "$v: detect exits 0"
-	# One pass over the profile: its extends values, the entry and toggle
-	# lines without a source comment, the placeholder's line.
-	mapfile -t lines <"$out"
-	ext_vals=() bare_lines=() line=
-	for n in "${!lines[@]}"; do
-		l=${lines[n]}
-		[[ $l =~ $extends_re ]] && ext_vals+=("${BASH_REMATCH[1]}")
-		[[ $l =~ $entry_re && $l != *" # "* ]] && bare_lines+=("$l")
-		[[ -z $line && $l == *ADMIN-NETWORK/LEN* ]] && line=$((n + 1))
-	done
-	lines_of extends "${ext_vals[@]}"
-	expect_eq "$v: extends ${EXP[extends]-}" "$extends" "${EXP[extends]-}"
+	expect_eq "$v: extends ${EXP[extends]-}" "${EXTENDS[$v]}" "${EXP[extends]-}"
 	# Every entry and toggle line says where it came from.
-	lines_of bare "${bare_lines[@]}"
-	expect_eq "$v: every entry, default and extends line has a source comment" "$bare" ""
+	expect_eq "$v: every entry, default and extends line has a source comment" "${BARE[$v]}" ""
 	src=${EXP[source]-}
 	if [ -n "$src" ]; then
-		run "$XR_BIN" check "$out"
+		RC=${REF_RC[$v]} OUT=${REF_OUT[$v]}
 		expect_rc "$v: check refuses the profile until the dashboard's sources are written" 2
-		expect_out "$v: ...at the placeholder's line" "^$out:$line:[0-9]+: error: 'ADMIN-NETWORK/LEN'"
-		sed -i "s|ADMIN-NETWORK/LEN|$src|" "$out"
+		expect_out "$v: ...at the placeholder's line" "^$out:${PLACE[$v]}:[0-9]+: error: 'ADMIN-NETWORK/LEN'"
 	fi
-	if "$XR_BIN" check "$out" --json >"$TMP/$v.check" 2>"$TMP/$v.cerr"; then
+	if [ "${CRC[$v]}" -eq 0 ]; then
 		ok "$v: check accepts the profile as written"
 	else
 		not_ok "$v: check accepts the profile as written" "$(<"$TMP/$v.cerr")"
 		continue
 	fi
-	# Warnings: exactly the expected set (file:line kind), each on stderr.
-	want=()
-	for w in "${EXP_warning[@]}"; do
-		[[ $w =~ $warning_re ]] && want+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
-	done
-	summary "$TMP/$v.check" "$TMP/$v.json" "${want[@]}"
+	summary "$v"
 	expect_eq "$v: opens exactly tcp ${EXP[tcp]-}" "${SUM[tcp]-}" "${EXP[tcp]-}"
 	expect_eq "$v: opens exactly udp ${EXP[udp]-}" "${SUM[udp]-}" "${EXP[udp]-}"
 	[ -n "$src" ] && expect_eq "$v: the dashboard opens to its sources only" \
 		"${SUM[dashboard]-}" "[['$src']]"
+	# Warnings: exactly the expected set (file:line kind), each on stderr.
 	expect_same "$v: the warnings are exactly the expected ones" "${SUM[want]}" "${SUM[warning]}"
 	mapfile -t err <"$TMP/$v.err"
 	for w in "${EXP_warning[@]}"; do
