@@ -60,14 +60,22 @@ fi
 host='e2e/(deb|systemd|netns|demo|upgrade)\.sh'
 logdir=$(mktemp -d)
 # An interrupted run ends the suites it started (by PID; each cleans up
-# after itself on TERM) before it removes their logs.
+# after itself on TERM: namespaces, pins, the package) and waits for that
+# cleanup, up to 120 s, before it removes their logs.
 stop_suites() {
-	local p
+	local p k kids=() alive
 	for p in "${running[@]}"; do
+		kids+=($(pgrep -P "$p"))
 		pkill -TERM -P "$p" 2>/dev/null
 		kill "$p" 2>/dev/null
 	done
 	for p in "${running[@]}"; do wait "$p" 2>/dev/null; done
+	for _ in $(seq 1200); do
+		alive=0
+		for k in "${kids[@]}"; do kill -0 "$k" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
 }
 trap 'stop_suites; rm -rf "$logdir" "$log"; stop_hogs' EXIT
 declare -A started=() name_of=() queued=()
