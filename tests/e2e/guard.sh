@@ -59,22 +59,23 @@ ports=$(seq -s, $FIRST $LAST)
 flood_sent=0
 for fam in 4 6; do
 	if [ $fam = 4 ]; then dst=$SRV4 sig=$SRV4:$SIGNAL; else dst=$SRV6 sig="[$SRV6]:$SIGNAL"; fi
-	# Bounded floods (count and time), killed when the session is over.
+	# Bounded floods (count and time), killed when the session is over; they
+	# outlast the peers' own bound (300 s) so that they last the whole session.
 	flood_pids=()
 	for kind in garbage badstun shortstun; do
-		nsenter --net=/run/netns/$FL_NS $PEER send $dst "$ports" --count 100000 --pps 1500 \
-			--max-seconds 100 --kind $kind --size 60 >"$E2E_TMP/flood-$fam-$kind.json" &
+		nsenter --net=/run/netns/$FL_NS $PEER send $dst "$ports" --count 600000 --pps 1500 \
+			--max-seconds 400 --kind $kind --size 60 >"$E2E_TMP/flood-$fam-$kind.json" &
 		flood_pids+=($!)
 		BG_PIDS+=($!)
 	done
 	poll 600 judged_first # the flood has begun
 
 	bg_srv node "$(dirname "$0")/webrtc_peer.js" answer --family $fam --signal $SIGNAL \
-		--ports $FIRST-$LAST --count "$COUNT" --seconds 90 >"$E2E_TMP/answer-$fam.json" 2>"$E2E_TMP/answer-$fam.err"
+		--ports $FIRST-$LAST --count "$COUNT" --seconds 300 >"$E2E_TMP/answer-$fam.json" 2>"$E2E_TMP/answer-$fam.err"
 	answer_pid=${BG_PIDS[-1]}
 	poll 600 grep -q ready "$E2E_TMP/answer-$fam.err"
 	cli node "$(dirname "$0")/webrtc_peer.js" offer --family $fam --signal "$sig" \
-		--count "$COUNT" --seconds 90 >"$E2E_TMP/offer-$fam.json" 2>"$E2E_TMP/offer-$fam.err"
+		--count "$COUNT" --seconds 300 >"$E2E_TMP/offer-$fam.json" 2>"$E2E_TMP/offer-$fam.err"
 	wait "$answer_pid"
 	alive=0
 	for p in "${flood_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
