@@ -243,7 +243,6 @@ prog_id() {
 	l=$(srv ip -o link show dev "$SRV_IF" 2>/dev/null) && [[ $l == *" $SRV_IF@"* ]] || return 1
 	sed -nE 's|.*prog/xdp id ([0-9]+).*|\1|p' <<<"$l"
 }
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 1; }
 
 cat >"/etc/xdp-reflector/$SRV_IF.yaml" <<'EOF'
 name: deb-site
@@ -257,8 +256,8 @@ check "unit ExecStart: an XDP program on the veth" test -n "$id1"
 check "unit ExecStart: pinned under the default pin root" in_ns test -d "/sys/fs/bpf/xdp-reflector/$SRV_IF"
 st=$(in_ns xdp-reflector status "$SRV_IF" --json 2>/dev/null)
 check "unit ExecStart: status names the /etc profile" grep -q '"deb-site"' <<<"$st"
-expect_eq "unit ExecStart: 443 passes" "$(tcp 443)" ok
-expect_eq "unit ExecStart: 8888 (dashboard off) is dropped" "$(tcp 8888)" timeout
+expect_eq "unit ExecStart: 443 passes" "$(tcp 443 ok)" ok
+expect_eq "unit ExecStart: 8888 (dashboard off) is dropped" "$(tcp 8888 timeout)" timeout
 
 # ---- upgrade: no moment without the program ------------------------------------
 
@@ -306,15 +305,15 @@ n=$(wc -l <"$WORK/poll")
 expect_eq "upgrade: program ${id1:-(none)} attached at every one of $n samples" "$SEEN" "x${id1:-(none)}:$n"
 check "upgrade: more than one sample taken during the upgrade" test "$n" -gt 1
 expect_eq "upgrade: xdp-reflector --version" "$(/usr/sbin/xdp-reflector --version)" "xdp-reflector $ver2"
-expect_eq "upgrade: 8888 still dropped" "$(tcp 8888)" timeout
-expect_eq "upgrade: 443 still passes" "$(tcp 443)" ok
+expect_eq "upgrade: 8888 still dropped" "$(tcp 8888 timeout)" timeout
+expect_eq "upgrade: 443 still passes" "$(tcp 443 ok)" ok
 # systemctl reload after the upgrade: the new binary updates the policy of
 # the program in place.
 echo 'XDP_REFLECTOR_ARGS="--disable livekit --enable dashboard --source dashboard='"$CLI4"'/32"' \
 	>"/etc/xdp-reflector/$SRV_IF.env"
 check "upgrade: unit ExecReload with the new binary" unit_cmd ExecReload "$SRV_IF"
 expect_eq "upgrade: ExecReload keeps program ${id1:-(none)}" "$(prog_id)" "${id1:-(none)}"
-expect_eq "upgrade: ExecReload opened 8888 to the client" "$(tcp 8888)" ok
+expect_eq "upgrade: ExecReload opened 8888 to the client" "$(tcp 8888 ok)" ok
 
 echo "# ExecStart, control, upgrade, reload: $((SECONDS - t1)) s"
 t1=$SECONDS
@@ -329,7 +328,7 @@ fi
 expect_eq "remove: no XDP program on the veth" "$(prog_id || echo "ip failed")" ""
 expect_eq "remove: no egress filter on the veth" "$(srv tc filter show dev "$SRV_IF" egress)" ""
 check "remove: no pin root left" in_ns test ! -e /sys/fs/bpf/xdp-reflector
-expect_eq "remove: 8888 reaches the listener again" "$(tcp 8888)" ok
+expect_eq "remove: 8888 reaches the listener again" "$(tcp 8888 ok)" ok
 check "remove: binary gone" test ! -e /usr/sbin/xdp-reflector
 check "remove: /etc/xdp-reflector kept until purge" test -f "/etc/xdp-reflector/$SRV_IF.yaml"
 

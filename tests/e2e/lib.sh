@@ -110,6 +110,18 @@ verdict_of() {
 	case $? in 0) echo ok ;; 1) echo timeout ;; *) echo refused ;; esac
 }
 
+# tcp PORT WANT: the verdict (ok / timeout / refused) of a TCP connect from
+# the client to the server's PORT over IPv4, where WANT (ok or timeout) is
+# the verdict the check expects and sets how long the connect may take: an
+# answer comes in ms, so one that must pass gets 10 s, and no stall of a
+# busy machine turns it into a timeout; one that must be dropped gets 0.7 s
+# (a slower machine only waits longer for the same verdict).
+tcp() {
+	local wait=0.7
+	[ "$2" = ok ] && wait=10
+	verdict_of cli $PEER tcp "$SRV4" "$1" --timeout $wait
+}
+
 # A counter read from the pins with bpftool (not through `stats`):
 #   counter port tcp|udp PORT FIELD      counter class NAME FIELD
 counter() {

@@ -45,8 +45,7 @@ via_ipexec() { ip netns exec "$SRV_NS" "$XR_BIN" "$@"; }
 via_nsenter() { nsenter --net=/run/netns/$SRV_NS "$XR_BIN" "$@"; }
 
 start_server --tcp 443,5432 || { not_ok "fixture: listeners"; finish; exit 1; }
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 2; }
-expect_eq "fixture: 5432 reachable before any filter" "$(tcp 5432)" ok
+expect_eq "fixture: 5432 reachable before any filter" "$(tcp 5432 ok)" ok
 
 # ---- 1. a bpffs root as the pin dir ------------------------------------------
 
@@ -91,8 +90,8 @@ run via_ipexec load "$SRV_IF" reflector-caddy
 expect_rc "ip netns exec load: exits 0" 0
 check "ip netns exec load: pins on the host's bpffs" test -e "$HOST_PINS/$SRV_IF/link"
 expect_eq "ip netns exec load: still attached after the loader exited" "$(xdp_prog_name)" xdp_reflector
-expect_eq "ip netns exec load: in force (5432 dropped)" "$(tcp 5432)" timeout
-expect_eq "ip netns exec load: in force (443 passes)" "$(tcp 443)" ok
+expect_eq "ip netns exec load: in force (5432 dropped)" "$(tcp 5432 timeout)" timeout
+expect_eq "ip netns exec load: in force (443 passes)" "$(tcp 443 ok)" ok
 run via_nsenter status --json
 expect_rc "then nsenter status: exits 0" 0
 expect_eq "then nsenter status: native, reflector-caddy" "$(ifaces "$OUT")" "$SRV_IF/native/reflector-caddy"
@@ -105,7 +104,7 @@ expect_out "ip netns exec load again: says it is loaded, points to reload" "alre
 if grep -q -- --replace <<<"$OUT"; then not_ok "ip netns exec load again: no --replace of our own program" "$OUT"; else ok "ip netns exec load again: no --replace of our own program"; fi
 run via_nsenter reload "$SRV_IF" reflector-direct
 expect_rc "then nsenter reload: exits 0" 0
-expect_eq "then nsenter reload: in force (5432 still dropped, 443 dropped)" "$(tcp 5432) $(tcp 443)" "timeout timeout"
+expect_eq "then nsenter reload: in force (5432 still dropped, 443 dropped)" "$(tcp 5432 timeout) $(tcp 443 timeout)" "timeout timeout"
 run via_nsenter stats "$SRV_IF" --json
 expect_rc "then nsenter stats: exits 0" 0
 expect_eq "then nsenter stats: counted the dropped SYNs to 5432" \
@@ -115,7 +114,7 @@ expect_rc "then nsenter detach: exits 0" 0
 expect_eq "then nsenter detach: no XDP program left" "$(xdp_prog_name)" ""
 expect_eq "then nsenter detach: no pins left" "$(ls -A "$HOST_PINS")" ""
 expect_eq "then nsenter detach: no tc filter left" "$(srv tc filter show dev "$SRV_IF" egress)" ""
-expect_eq "then nsenter detach: traffic unfiltered (5432)" "$(tcp 5432)" ok
+expect_eq "then nsenter detach: traffic unfiltered (5432)" "$(tcp 5432 ok)" ok
 
 # (b) load with nsenter; the others with ip netns exec.
 run via_nsenter load "$SRV_IF" reflector-caddy
@@ -134,7 +133,7 @@ expect_rc "then ip netns exec confirm: exits 0" 0
 run via_nsenter status "$SRV_IF" --json
 expect_eq "then nsenter status: reflector-direct, nothing pending" \
 	"$(python3 -c 'import json, sys; s = json.loads(sys.argv[1])[0]; print(s["profile"], s["confirm_pending"])' "$OUT" 2>&1)" "reflector-direct False"
-expect_eq "then: reflector-direct in force (443 dropped)" "$(tcp 443)" timeout
+expect_eq "then: reflector-direct in force (443 dropped)" "$(tcp 443 timeout)" timeout
 run ip netns exec "$SRV_NS" sh -c '"$0" detach "$1"; echo "rc=$?"' "$XR_BIN" "$SRV_IF"
 expect_out "ip netns exec sh -c detach (two levels down): exits 0" "rc=0"
 expect_eq "then: no XDP program left" "$(xdp_prog_name)" ""
@@ -172,7 +171,7 @@ while IFS= read -r line; do
 	expect_rc "README: ${line%%#*}" 0
 	case $line in
 	*" load "*)
-		expect_eq "README: after load, in force (5432 dropped, 443 passes)" "$(tcp 5432) $(tcp 443)" "timeout ok" ;;
+		expect_eq "README: after load, in force (5432 dropped, 443 passes)" "$(tcp 5432 timeout) $(tcp 443 ok)" "timeout ok" ;;
 	*" status "*)
 		expect_out "README: status shows the interface" "^$SRV_IF +native +.* reflector-caddy " ;;
 	*" detach "*)

@@ -100,7 +100,6 @@ subprocess.run(["bpftool", "map", "update", "pinned", pin, "key", "0", "0", "0",
 set_confirm_pid() { set_meta "$PID_OFF" 4 "$1"; }
 
 start_server --tcp 443,3000 --lifetime 300 || { not_ok "fixture: listeners"; finish; exit; }
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 0.7; }
 
 # ---- 1. a reused PID is not the rollback process -------------------------------
 
@@ -147,7 +146,7 @@ expect_out "reuse/reload: and says the rollback process is gone" "rollback proce
 check "reuse/reload: our sleep was not signalled" alive "$SLEEP_PID"
 expect_eq "reuse/reload: the new policy in force, nothing pending" \
 	"$(sfield profile confirm_pending)" '"reflector-caddy" false'
-expect_eq "reuse/reload: 443 passes (reflector-caddy)" "$(tcp 443)" ok
+expect_eq "reuse/reload: 443 passes (reflector-caddy)" "$(tcp 443 ok)" ok
 
 # The live rollback process is alive, and confirm ends it without calling
 # it gone; but its PID with no start time recorded is never trusted.
@@ -235,7 +234,7 @@ expect_eq "systemd: the reload went through systemd-run" "$(grep -c -- '^--end--
 settled() { [ "$(sfield profile confirm_pending)" == '"reflector-caddy" false' ]; }
 poll 600 settled
 check "systemd: not confirmed: the previous policy is back (within 60 s)" settled
-expect_eq "systemd: 443 passes again" "$(tcp 443)" ok
+expect_eq "systemd: 443 passes again" "$(tcp 443 ok)" ok
 poll 100 proc_gone "${RB:-0}"
 check "systemd: the unit's process exited" proc_gone "${RB:-0}"
 

@@ -96,7 +96,6 @@ not_loaded() {
 is_loaded() { [ -d "$PINS/$1" ] && [ -n "$(xdp_prog "$1")" ]; }
 settled_on() { [ "$(sfield "$SRV_IF" profile confirm_pending)" == "$1 false" ]; }
 
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 0.7; }
 
 # ---- fixtures -------------------------------------------------------------
 
@@ -130,7 +129,7 @@ allow:
 EOF
 
 start_server --tcp 22,443,3000 --lifetime 600 || { not_ok "fixture: listeners"; finish; exit; }
-expect_eq "fixture: 443 reachable before any filter" "$(tcp 443)" ok
+expect_eq "fixture: 443 reachable before any filter" "$(tcp 443 ok)" ok
 
 # ---- 1. failure paths leave the host as it was ------------------------------
 
@@ -221,7 +220,7 @@ run xr reload "$SRV_IF" "$T/broken.yaml"
 expect_rc "reload broken profile: exits 2" 2
 expect_same "reload broken profile: host state unchanged" "$S1" "$(state)"
 expect_eq "reload broken profile: digest unchanged" "$(sfield "$SRV_IF" digest)" "$DIGEST_A"
-expect_eq "reload broken profile: old policy still passes 443" "$(tcp 443)" ok
+expect_eq "reload broken profile: old policy still passes 443" "$(tcp 443 ok)" ok
 run xr reload "$SRV_IF" reflector-caddy --enable dashboard
 expect_rc "reload dashboard without --source: exits 2" 2
 expect_same "reload dashboard without --source: host state unchanged" "$S1" "$(state)"
@@ -263,12 +262,12 @@ ssh_guard() {
 
 	SSH_CONNECTION=$on run xr load "$SRV_IF" reflector-caddy --disable ssh --force
 	expect_rc "ssh guard $fam: --force loads" 0
-	expect_eq "ssh guard $fam: forced policy does drop 22 (the guard was right)" "$(tcp 22)" timeout
+	expect_eq "ssh guard $fam: forced policy does drop 22 (the guard was right)" "$(tcp 22 timeout)" timeout
 	xr detach "$SRV_IF" >/dev/null
 
 	SSH_CONNECTION=$on run xr load "$SRV_IF" reflector-caddy
 	expect_rc "ssh guard $fam: load with ssh enabled" 0
-	expect_eq "ssh guard $fam: approved policy does pass 22" "$(tcp 22)" ok
+	expect_eq "ssh guard $fam: approved policy does pass 22" "$(tcp 22 ok)" ok
 	xr detach "$SRV_IF" >/dev/null
 
 	SSH_CONNECTION=$off run xr load "$SRV_IF" reflector-caddy --disable ssh
@@ -376,7 +375,7 @@ expect_eq "confirm (b): status no longer pending" "$(sfield "$SRV_IF" confirm_pe
 poll 100 proc_gone "${cpid:-0}"
 check "confirm (b): rollback process ends after confirm" proc_gone "${cpid:-0}"
 check "confirm (b): still loaded" is_loaded "$SRV_IF"
-expect_eq "confirm (b): 443 still passes" "$(tcp 443)" ok
+expect_eq "confirm (b): 443 still passes" "$(tcp 443 ok)" ok
 
 # (f) Nothing pending.
 run xr confirm "$SRV_IF"
@@ -395,14 +394,14 @@ st=$(state)
 run xr reload "$SRV_IF" reflector-caddy
 expect_rc "confirm (d): another reload while pending is refused (exit 1)" 1
 expect_same "confirm (d): refused reload changes nothing" "$st" "$(state)"
-expect_eq "confirm (d): B in force: 3000 passes" "$(tcp 3000)" ok
-expect_eq "confirm (d): B in force: 443 dropped" "$(tcp 443)" timeout
+expect_eq "confirm (d): B in force: 3000 passes" "$(tcp 3000 ok)" ok
+expect_eq "confirm (d): B in force: 443 dropped" "$(tcp 443 timeout)" timeout
 run xr confirm "$SRV_IF"
 expect_rc "confirm (d): confirm exits 0" 0
 poll 100 proc_gone "${cpid:-0}"
 check "confirm (d): rollback process ended" proc_gone "${cpid:-0}"
 expect_eq "confirm (d): B kept" "$(sfield "$SRV_IF" profile confirm_pending)" "reflector-direct false"
-expect_eq "confirm (d): B still in force: 3000 passes" "$(tcp 3000)" ok
+expect_eq "confirm (d): B still in force: 3000 passes" "$(tcp 3000 ok)" ok
 
 # (c) Reload A -> B, never confirmed: A comes back.
 run xr reload "$SRV_IF" reflector-caddy
@@ -413,8 +412,8 @@ track_confirm "$SRV_IF"
 poll 600 settled_on reflector-caddy
 expect_eq "confirm (c): not confirmed: status back to A" "$(sfield "$SRV_IF" profile confirm_pending)" "reflector-caddy false"
 expect_eq "confirm (c): A's digest back" "$(sfield "$SRV_IF" digest)" "$DIGEST_A"
-expect_eq "confirm (c): A in force again: 443 passes" "$(tcp 443)" ok
-expect_eq "confirm (c): A in force again: 3000 dropped" "$(tcp 3000)" timeout
+expect_eq "confirm (c): A in force again: 443 passes" "$(tcp 443 ok)" ok
+expect_eq "confirm (c): A in force again: 3000 dropped" "$(tcp 3000 timeout)" timeout
 expect_eq "confirm (c): same program stays attached" "$(sfield "$SRV_IF" prog_id)" "$prog_a"
 poll 100 proc_gone "${cpid:-0}"
 check "confirm (c): rollback process exited" proc_gone "${cpid:-0}"
@@ -428,7 +427,7 @@ expect_eq "detach: tc egress filter gone" "$(srv tc filter show dev "$SRV_IF" eg
 expect_eq "detach: no XDP program" "$(xdp_prog "$SRV_IF")" ""
 expect_eq "detach: status lists nothing" "$(xr status --json)" "[]"
 expect_same "detach: host state as before the first load" "$S0" "$(state)"
-expect_eq "detach: traffic unfiltered again (3000)" "$(tcp 3000)" ok
+expect_eq "detach: traffic unfiltered again (3000)" "$(tcp 3000 ok)" ok
 run xr detach "$SRV_IF"
 expect_rc "detach: second detach exits 1" 1
 

@@ -177,7 +177,6 @@ s = json.load(sys.stdin)[0]
 print(" ".join(json.dumps(s[k]) if isinstance(s[k], (bool, list)) else str(s[k]) for k in sys.argv[1:]))' "$@" 2>/dev/null
 }
 
-tcp() { verdict_of cli $PEER tcp "$SRV4" "$1" --timeout 2; } # an answer takes ms
 
 unit_commands() {
 	local envf=$INST/etc/xdp-reflector/$SRV_IF.env s0
@@ -189,13 +188,13 @@ unit_commands() {
 
 	check "unit ExecStart: loads the /etc profile with the .env arguments" unit_cmd ExecStart "$SRV_IF" "$envf"
 	expect_eq "unit ExecStart: status" "$(sfield profile features)" 'site ["livekit", "dashboard", "ssh"]'
-	expect_eq "unit ExecStart: dashboard open to the .env source" "$(tcp 8888)" ok
-	expect_eq "unit ExecStart: site profile closes 7881" "$(tcp 7881)" timeout
+	expect_eq "unit ExecStart: dashboard open to the .env source" "$(tcp 8888 ok)" ok
+	expect_eq "unit ExecStart: site profile closes 7881" "$(tcp 7881 timeout)" timeout
 	echo 'XDP_REFLECTOR_ARGS=' >"$envf"
 	check "unit ExecReload: reloads with the changed .env" unit_cmd ExecReload "$SRV_IF" "$envf"
 	expect_eq "unit ExecReload: status" "$(sfield profile features)" 'site ["livekit", "ssh"]'
-	expect_eq "unit ExecReload: dashboard closed again" "$(tcp 8888)" timeout
-	expect_eq "unit ExecReload: 443 still passes" "$(tcp 443)" ok
+	expect_eq "unit ExecReload: dashboard closed again" "$(tcp 8888 timeout)" timeout
+	expect_eq "unit ExecReload: 443 still passes" "$(tcp 443 ok)" ok
 	check "unit ExecStop: detaches" unit_cmd ExecStop "$SRV_IF" "$envf"
 	expect_eq "unit ExecStop: host state as before ExecStart" "$(hs)" "$s0"
 }
