@@ -5,6 +5,7 @@
  * (xr_policy_allows) and the digest that tells two generations apart.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,12 +205,10 @@ static struct xr_source_list source_list(size_t first, size_t n)
 
 static uint64_t be_u64(const uint8_t *b)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
+	memcpy(&v, b, sizeof(v));
+	return be64toh(v);
 }
 
 static uint64_t mask64(unsigned int bits)
@@ -582,6 +581,15 @@ void xr_sources_free(struct xr_policy_sources *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* A table of the generation: SRC's copy, or zeros where there is none. */
+static void copy_or_zero(void *dst, const void *src, size_t size)
+{
+	if (src)
+		memcpy(dst, src, size);
+	else
+		memset(dst, 0, size);
+}
+
 void xr_sources_store(struct xr_tables *t, uint32_t gen,
 		      const struct xr_policy_sources *src)
 {
@@ -596,22 +604,10 @@ void xr_sources_store(struct xr_tables *t, uint32_t gen,
 	 * policy left in this generation would name one of this one's rules.
 	 */
 	memcpy(t->src_hash[gen], src->hash, sizeof(src->hash));
-	if (src->h4)
-		memcpy(t->src_h4[gen], src->h4, sizeof(t->src_h4[gen]));
-	else
-		memset(t->src_h4[gen], 0, sizeof(t->src_h4[gen]));
-	if (src->h6)
-		memcpy(t->src_h6[gen], src->h6, sizeof(t->src_h6[gen]));
-	else
-		memset(t->src_h6[gen], 0, sizeof(t->src_h6[gen]));
-	if (src->pre4)
-		memcpy(t->src_pre4[gen], src->pre4, sizeof(t->src_pre4[gen]));
-	else
-		memset(t->src_pre4[gen], 0, sizeof(t->src_pre4[gen]));
-	if (src->pre6)
-		memcpy(t->src_pre6[gen], src->pre6, sizeof(t->src_pre6[gen]));
-	else
-		memset(t->src_pre6[gen], 0, sizeof(t->src_pre6[gen]));
+	copy_or_zero(t->src_h4[gen], src->h4, sizeof(t->src_h4[gen]));
+	copy_or_zero(t->src_h6[gen], src->h6, sizeof(t->src_h6[gen]));
+	copy_or_zero(t->src_pre4[gen], src->pre4, sizeof(t->src_pre4[gen]));
+	copy_or_zero(t->src_pre6[gen], src->pre6, sizeof(t->src_pre6[gen]));
 }
 
 /* ---- Compiling ---------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1353,12 +1354,10 @@ static void test_source_hash_salt_retry_leaves_no_stray_key(void **state)
 
 static uint64_t hi64(const uint8_t *a)
 {
-	uint64_t hi = 0;
-	int j;
+	uint64_t hi;
 
-	for (j = 0; j < 8; j++)
-		hi = hi << 8 | a[j];
-	return hi;
+	memcpy(&hi, a, sizeof(hi));
+	return be64toh(hi);
 }
 
 /*

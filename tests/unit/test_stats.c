@@ -620,6 +620,13 @@ static void test_limits_per_rule_in_every_format(void **state)
 	xr_stats_snap_free(&s);
 }
 
+/* KEY as bpf/rate.h stores it: the two native words W0 and W1. */
+static void rate_key_store(struct xr_rate_key *key, __u64 w0, __u64 w1)
+{
+	memcpy(key, &w0, sizeof(w0));
+	memcpy((__u8 *)key + sizeof(w0), &w1, sizeof(w1));
+}
+
 /*
  * A rate slot's key as bpf/rate.h stores it (two native words: bucket |
  * family << 32, then the source word loaded from the packet) reads back
@@ -631,25 +638,22 @@ static void test_rate_key_read_as_the_program_writes_it(void **state)
 	static const __u8 pkt6[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0x42 };
 	struct xr_rate_key key;
 	__u8 addr[8], family, zero[4] = { 0 };
-	__u64 w0, w1;
+	__u64 w1;
 	__u32 raw4, bucket;
 
 	(void)state;
 	memcpy(&raw4, pkt4, sizeof(raw4)); /* a native load from the packet */
-	w0 = (__u64)(XR_PROTO_TCP << 16 | 2222) | (__u64)4 << 32;
-	w1 = raw4;
-	memcpy(&key, &w0, 8);
-	memcpy((__u8 *)&key + 8, &w1, 8);
+	rate_key_store(&key, (__u64)(XR_PROTO_TCP << 16 | 2222) | (__u64)4 << 32,
+		       raw4);
 	xr_rate_key_read(&key, &bucket, &family, addr);
 	assert_int_equal(bucket, XR_PROTO_TCP << 16 | 2222);
 	assert_int_equal(family, 4);
 	assert_memory_equal(addr, pkt4, 4);
 	assert_memory_equal(addr + 4, zero, 4);
 
-	w0 = (__u64)(XR_PROTO_UDP << 16 | 3478) | (__u64)6 << 32;
 	memcpy(&w1, pkt6, 8);
-	memcpy(&key, &w0, 8);
-	memcpy((__u8 *)&key + 8, &w1, 8);
+	rate_key_store(&key, (__u64)(XR_PROTO_UDP << 16 | 3478) | (__u64)6 << 32,
+		       w1);
 	xr_rate_key_read(&key, &bucket, &family, addr);
 	assert_int_equal(bucket, XR_PROTO_UDP << 16 | 3478);
 	assert_int_equal(family, 6);
