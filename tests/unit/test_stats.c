@@ -643,7 +643,8 @@ static void test_rate_key_read_as_the_program_writes_it(void **state)
 
 	(void)state;
 	memcpy(&raw4, pkt4, sizeof(raw4)); /* a native load from the packet */
-	rate_key_store(&key, (__u64)(XR_PROTO_TCP << 16 | 2222) | (__u64)4 << 32,
+	rate_key_store(&key,
+		       (__u64)(XR_PROTO_TCP << 16 | 2222) | (__u64)4 << 32,
 		       raw4);
 	xr_rate_key_read(&key, &bucket, &family, addr);
 	assert_int_equal(bucket, XR_PROTO_TCP << 16 | 2222);
@@ -652,8 +653,8 @@ static void test_rate_key_read_as_the_program_writes_it(void **state)
 	assert_memory_equal(addr + 4, zero, 4);
 
 	memcpy(&w1, pkt6, 8);
-	rate_key_store(&key, (__u64)(XR_PROTO_UDP << 16 | 3478) | (__u64)6 << 32,
-		       w1);
+	rate_key_store(&key,
+		       (__u64)(XR_PROTO_UDP << 16 | 3478) | (__u64)6 << 32, w1);
 	xr_rate_key_read(&key, &bucket, &family, addr);
 	assert_int_equal(bucket, XR_PROTO_UDP << 16 | 3478);
 	assert_int_equal(family, 6);
