@@ -166,9 +166,18 @@ poll() {
 # at_least N counter ARGS...: the counter has reached N.
 at_least() { local n=$1; shift; [ "$(counter "$@")" -ge "$n" ]; }
 
-# PID has exited (a zombie until init reaps it counts as exited).
+# PID has exited (a zombie until init reaps it counts as exited). When it
+# has not, says on stderr what it is and where it waits (a check shows it).
 proc_gone() {
-	[ ! -e "/proc/$1/stat" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" == Z ]
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	[ "$(sed 's/.*) //' <<<"$st" | cut -c1)" == Z ] && return 0
+	{
+		echo "stat: $st"
+		ps -o pid=,ppid=,stat=,wchan:32=,etime=,args= -p "$1"
+		sed 's/^/  kernel: /' "/proc/$1/stack"
+	} >&2 2>/dev/null
+	return 1
 }
 
 # The start time of PID (clock ticks since boot): with the PID, its identity.
