@@ -32,7 +32,7 @@ rollback_cleanup() {
 	# one still here after 3 s is ended, if it is still ours (start time).
 	for pid in "${RB_PIDS[@]}"; do
 		for ((i = 0; i < 15; i++)); do
-			proc_gone "${pid%:*}" && break
+			proc_gone "${pid%:*}" 2>/dev/null && break
 			sleep 0.2
 		done
 		[ "$(start_time "${pid%:*}")" == "${pid#*:}" ] && kill "${pid%:*}" 2>/dev/null
@@ -40,7 +40,7 @@ rollback_cleanup() {
 }
 trap 'rollback_cleanup' EXIT
 
-alive() { kill -0 "$1" 2>/dev/null && ! proc_gone "$1"; }
+alive() { kill -0 "$1" 2>/dev/null && ! proc_gone "$1" 2>/dev/null; }
 state() {
 	{
 		host_state

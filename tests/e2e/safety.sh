@@ -26,10 +26,10 @@ safety_cleanup() {
 	# Rollback processes our loads started exit once their pins are gone.
 	for pid in "${CONFIRM_PIDS[@]}"; do
 		for ((i = 0; i < 15; i++)); do
-			proc_gone "$pid" && break
+			proc_gone "$pid" 2>/dev/null && break
 			sleep 0.2
 		done
-		if ! proc_gone "$pid" &&
+		if ! proc_gone "$pid" 2>/dev/null &&
 			tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$XR_BIN"; then
 			kill "$pid" 2>/dev/null
 		fi
